@@ -1,0 +1,2 @@
+"""Code Monitor: monitoring the WHO Global Code of Practice on the International Recruitment of
+Health Personnel."""

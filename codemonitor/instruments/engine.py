@@ -1,0 +1,313 @@
+"""The rules of a form applied to one report's answers: what is shown, what is valid.
+
+This is the only place where a form's rules are applied. The pages ask it which questions to show
+and which errors to print next to a field; submission asks it whether anything blocks. Both get
+the same answers from the same code.
+
+Answers are keyed by `(question name, row path)`. Outside repeats the row path is "". A repeat's
+own answer (under its name and its parent's row path) is the ordered list of its row ids; a
+question inside a repeat has the row path `id` (or `outer/inner` for a repeat in a repeat).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from codemonitor.instruments import expressions
+from codemonitor.instruments.expressions import Context, ExpressionError, Value
+from codemonitor.instruments.schema import COUNTRIES_LIST, Choice, Form, Question
+from codemonitor.reference.countries import country_codes
+
+AnswerKey = tuple[str, str]
+Answers = Mapping[AnswerKey, Any]
+
+_INTEGER_RE = re.compile(r"^\s*-?\d+\s*$")
+_DECIMAL_RE = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    question: str
+    row: str
+    message: str
+
+
+def join_row(parent: str, row_id: str) -> str:
+    return f"{parent}/{row_id}" if parent else row_id
+
+
+def row_prefix(row: str, depth: int) -> str:
+    """The first `depth` levels of a row path."""
+    return "/".join(row.split("/")[:depth]) if depth else ""
+
+
+class Evaluation:
+    """One report's answers seen through its form's rules; results are cached per instance."""
+
+    def __init__(self, form: Form, answers: Answers, *, today: dt.date | None = None,
+                 language: str | None = None, metadata: Mapping[str, Value] | None = None) -> None:
+        self.form = form
+        self.answers = answers
+        self.today = today or dt.date.today()
+        self.language = language or form.default_language
+        self.metadata = dict(metadata or {})
+        self.questions = form.questions()
+        self.repeat_path = form.repeat_path()
+        self.parent: dict[str, Question | None] = {}
+        self._index_parents(form.children, None)
+        self._trees: dict[tuple[str, str], expressions.Node] = {}
+        self._values: dict[AnswerKey, Value] = {}
+        self._relevant: dict[AnswerKey, bool] = {}
+        self._busy: set[tuple[str, str, str]] = set()
+
+    def forget(self) -> None:
+        """Drop cached results after the answers changed."""
+        self._values.clear()
+        self._relevant.clear()
+
+    def _index_parents(self, nodes: list[Question], parent: Question | None) -> None:
+        for node in nodes:
+            self.parent[node.name] = parent
+            self._index_parents(node.children, node)
+
+    # -- rows --------------------------------------------------------------------------------
+
+    def rows(self, repeat: str, parent_row: str = "") -> list[str]:
+        """The row ids of a repeat under one row of its enclosing repeat."""
+        stored = self.answers.get((repeat, parent_row))
+        return [str(item) for item in stored] if isinstance(stored, list) else []
+
+    def instances(self, name: str) -> list[str]:
+        """Every row path at which a question exists ("" once outside repeats)."""
+        paths = [""]
+        for repeat in self.repeat_path.get(name, ()):
+            paths = [join_row(path, row) for path in paths for row in self.rows(repeat, path)]
+        return paths
+
+    # -- values ------------------------------------------------------------------------------
+
+    def tree(self, name: str, column: str) -> expressions.Node | None:
+        key = (name, column)
+        if key not in self._trees:
+            text = getattr(self.questions[name], column)
+            if not text:
+                return None
+            self._trees[key] = expressions.parse(text, allow_fields=column == "choice_filter")
+        return self._trees[key]
+
+    def stored(self, name: str, row: str = "") -> Any:
+        return self.answers.get((name, row))
+
+    def typed(self, question: Question, stored: Any) -> Value:
+        """A stored answer as an expression value (invalid input stays text)."""
+        if stored is None or stored == "" or stored == []:
+            return ""
+        kind = question.kind
+        if kind in {"integer", "decimal"}:
+            if isinstance(stored, int | float) and not isinstance(stored, bool):
+                return float(stored)
+            return str(stored)
+        if kind == "date":
+            parsed = expressions._parse_date(str(stored))
+            return parsed if parsed else str(stored)
+        if isinstance(stored, list):
+            return " ".join(str(item) for item in stored)
+        return str(stored)
+
+    def value(self, name: str, row: str = "") -> Value:
+        """The value that other questions see: empty when not relevant; computed for calculate."""
+        key = (name, row)
+        if key in self._values:
+            return self._values[key]
+        guard = (name, row, "value")
+        if guard in self._busy:  # a circular calculation: the checker refuses these forms
+            return ""
+        self._busy.add(guard)
+        try:
+            question = self.questions[name]
+            if not self.relevant(name, row):
+                result: Value = ""
+            elif question.kind == "calculate":
+                result = self._evaluate(name, "calculation", row, current="")
+            elif question.kind == "repeat":
+                result = [join_row(row, r) for r in self.rows(name, row)]
+            elif question.kind in {"start", "end", "today"}:
+                result = self.metadata.get(question.kind, self.today if question.kind == "today"
+                                           else "")
+            else:
+                result = self.typed(question, self.stored(name, row))
+        finally:
+            self._busy.discard(guard)
+        self._values[key] = result
+        return result
+
+    def resolve(self, name: str, context_row: str, context_name: str) -> Value:
+        """`${name}` seen from a question at `context_row`: its value, or a list over rows."""
+        if name not in self.questions:
+            raise ExpressionError(f"${{{name}}} refers to no question of this form")
+        target = self.repeat_path[name]
+        context = self.repeat_path.get(context_name, ())
+        shared = 0
+        while shared < min(len(target), len(context)) and target[shared] == context[shared]:
+            shared += 1
+        if self.questions[name].kind == "repeat" and target[shared:] == ():
+            # The repeat itself from inside or beside it: its rows under the shared row.
+            return self.value(name, row_prefix(context_row, shared))
+        base = row_prefix(context_row, shared)
+        paths = [base]
+        for repeat in target[shared:]:
+            paths = [join_row(path, row) for path in paths for row in self.rows(repeat, path)]
+        if self.questions[name].kind == "repeat":
+            return [item for path in paths for item in _as_list(self.value(name, path))]
+        if len(target) == shared:
+            return self.value(name, base)
+        return [self.value(name, path) for path in paths]
+
+    def _evaluate(self, name: str, column: str, row: str, current: Value,
+                  choice: dict[str, str] | None = None) -> Value:
+        tree = self.tree(name, column)
+        if tree is None:
+            return ""
+        context = Context(resolve=lambda ref: self.resolve(ref, row, name), current=current,
+                          today=self.today, choice=choice)
+        return expressions.evaluate(tree, context)
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def relevant(self, name: str, row: str = "") -> bool:
+        """Shown: its own `relevant` holds and so do its groups'."""
+        key = (name, row)
+        if key in self._relevant:
+            return self._relevant[key]
+        guard = (name, row, "relevant")
+        if guard in self._busy:
+            return True
+        self._busy.add(guard)
+        try:
+            parent = self.parent.get(name)
+            result = True
+            if parent is not None:
+                depth = len(self.repeat_path[parent.name])
+                if parent.kind == "repeat":
+                    depth += 1
+                    # The repeat's own relevance is judged at the row of its parent.
+                    result = self.relevant(parent.name, row_prefix(row, depth - 1))
+                else:
+                    result = self.relevant(parent.name, row_prefix(row, depth))
+            if result and self.questions[name].relevant:
+                result = expressions.to_boolean(
+                    self._evaluate(name, "relevant", row, current=self._own(name, row)))
+        finally:
+            self._busy.discard(guard)
+        self._relevant[key] = result
+        return result
+
+    def _own(self, name: str, row: str) -> Value:
+        question = self.questions[name]
+        return self.typed(question, self.stored(name, row)) if question.is_input else ""
+
+    def required(self, name: str, row: str = "") -> bool:
+        if not self.questions[name].required:
+            return False
+        return expressions.to_boolean(self._evaluate(name, "required", row, self._own(name, row)))
+
+    def read_only(self, name: str, row: str = "") -> bool:
+        question = self.questions[name]
+        if question.kind in {"calculate", "note", "start", "end", "today"}:
+            return True
+        if not question.read_only:
+            return False
+        return expressions.to_boolean(self._evaluate(name, "read_only", row, self._own(name, row)))
+
+    def choices(self, name: str, row: str = "") -> list[Choice]:
+        question = self.questions[name]
+        if question.list_name == COUNTRIES_LIST:
+            return [Choice(name=code) for code in country_codes()]
+        items = self.form.choices.get(question.list_name, [])
+        if not question.choice_filter:
+            return items
+        return [
+            choice for choice in items
+            if expressions.to_boolean(self._evaluate(
+                name, "choice_filter", row, self._own(name, row),
+                choice={"name": choice.name, **choice.extra}))
+        ]
+
+    def problem(self, name: str, row: str = "") -> str | None:
+        """What is wrong with one answer, in the report's language, or None."""
+        question = self.questions[name]
+        if not question.is_input or not self.relevant(name, row):
+            return None
+        stored = self.stored(name, row)
+        empty = stored is None or stored == "" or stored == []
+        if empty:
+            if self.required(name, row):
+                return question.text("required_message", self.language,
+                                     self.form.default_language) or _("This question requires an "
+                                                                      "answer.")
+            return None
+        type_problem = self._type_problem(question, stored, row)
+        if type_problem:
+            return type_problem
+        if question.constraint:
+            holds = expressions.to_boolean(
+                self._evaluate(name, "constraint", row, current=self.typed(question, stored)))
+            if not holds:
+                return question.text("constraint_message", self.language,
+                                     self.form.default_language) or _("This answer is not valid.")
+        return None
+
+    def _type_problem(self, question: Question, stored: Any, row: str) -> str | None:
+        kind = question.kind
+        if kind == "integer":
+            if isinstance(stored, bool) or not (
+                    isinstance(stored, int) or (isinstance(stored, str) and _INTEGER_RE.match(stored))):
+                return _("Enter a whole number, without spaces or separators.")
+        elif kind == "decimal":
+            if isinstance(stored, bool) or not (
+                    isinstance(stored, int | float) and math.isfinite(stored)
+                    or isinstance(stored, str) and _DECIMAL_RE.match(stored)):
+                return _("Enter a number; use a point for decimals.")
+        elif kind == "date":
+            if expressions._parse_date(str(stored)) is None:
+                return _("Enter a date as YYYY-MM-DD.")
+        elif kind in {"select_one", "select_multiple"}:
+            chosen = stored if isinstance(stored, list) else str(stored).split()
+            if kind == "select_one" and len(chosen) != 1:
+                return _("Choose one of the options.")
+            allowed = {choice.name for choice in self.choices(question.name, row)}
+            unknown = [item for item in chosen if str(item) not in allowed]
+            if unknown:
+                return _("“%(value)s” is not one of the options.") % {"value": unknown[0]}
+        return None
+
+    def walk_instances(self, nodes: list[Question] | None = None,
+                       row: str = "") -> Iterator[tuple[Question, str]]:
+        """Every question at every row, in form order, descending only into shown containers."""
+        for node in self.form.children if nodes is None else nodes:
+            yield node, row
+            if node.kind == "group":
+                yield from self.walk_instances(node.children, row)
+            elif node.kind == "repeat":
+                for row_id in self.rows(node.name, row):
+                    yield from self.walk_instances(node.children, join_row(row, row_id))
+
+    def problems(self, nodes: list[Question] | None = None) -> list[Problem]:
+        """Every problem that blocks submission (of the whole form, or of some pages)."""
+        found = []
+        for question, row in self.walk_instances(nodes):
+            message = self.problem(question.name, row)
+            if message:
+                found.append(Problem(question.name, row, message))
+        return found
+
+
+def _as_list(value: Value) -> list[Value]:
+    return value if isinstance(value, list) else [value]

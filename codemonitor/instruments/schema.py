@@ -1,0 +1,156 @@
+"""The form model: what an instrument version is once its XLSForm has been checked.
+
+A `Form` is plain data (dataclasses) stored as JSON on the instrument version; the checker in
+`xlsform.py` builds it, the engine in `engine.py` evaluates answers against it, and the pages render
+it. Labels, hints and messages are dictionaries keyed by language code (`en`, `fr`, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Translations = dict[str, str]
+
+# Question kinds that hold an answer typed or chosen by a person.
+INPUT_KINDS = frozenset(
+    {"text", "integer", "decimal", "date", "select_one", "select_multiple", "file"}
+)
+# Kinds the platform fills in itself (XLSForm metadata).
+METADATA_KINDS = frozenset({"start", "end", "today"})
+CONTAINER_KINDS = frozenset({"group", "repeat"})
+ALL_KINDS = INPUT_KINDS | METADATA_KINDS | CONTAINER_KINDS | {"note", "calculate"}
+
+# The built-in choice list: the Member States and the WHO regions.
+COUNTRIES_LIST = "countries"
+
+
+@dataclass
+class Choice:
+    name: str
+    label: Translations = field(default_factory=dict)
+    # Other columns of the choices sheet, for choice_filter expressions.
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Question:
+    kind: str
+    name: str
+    row: int = 0
+    label: Translations = field(default_factory=dict)
+    hint: Translations = field(default_factory=dict)
+    required: str = ""  # an expression; "true()" for `yes`
+    required_message: Translations = field(default_factory=dict)
+    relevant: str = ""
+    constraint: str = ""
+    constraint_message: Translations = field(default_factory=dict)
+    calculation: str = ""
+    default: str = ""
+    appearance: str = ""
+    read_only: str = ""
+    choice_filter: str = ""
+    list_name: str = ""
+    article: str = ""
+    personal: bool = False
+    children: list[Question] = field(default_factory=list)
+
+    @property
+    def is_container(self) -> bool:
+        return self.kind in CONTAINER_KINDS
+
+    @property
+    def is_input(self) -> bool:
+        return self.kind in INPUT_KINDS
+
+    def walk(self) -> Iterator[Question]:
+        for child in self.children:
+            yield child
+            yield from child.walk()
+
+    def text(self, attribute: str, language: str, default_language: str) -> str:
+        """A translated text in the asked language, else the form's default, else any."""
+        values: Translations = getattr(self, attribute)
+        return values.get(language) or values.get(default_language) or next(
+            (v for v in values.values() if v), ""
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Question:
+        data = dict(data)
+        children = [cls.from_dict(child) for child in data.pop("children", [])]
+        return cls(children=children, **data)
+
+
+@dataclass
+class Form:
+    form_id: str
+    title: str
+    version: str
+    default_language: str
+    languages: list[str]
+    children: list[Question]
+    choices: dict[str, list[Choice]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Form:
+        return cls(
+            form_id=data["form_id"],
+            title=data["title"],
+            version=data["version"],
+            default_language=data["default_language"],
+            languages=list(data["languages"]),
+            children=[Question.from_dict(child) for child in data["children"]],
+            choices={
+                name: [Choice(**choice) for choice in items]
+                for name, items in data.get("choices", {}).items()
+            },
+        )
+
+    def walk(self) -> Iterator[Question]:
+        for child in self.children:
+            yield child
+            yield from child.walk()
+
+    def questions(self) -> dict[str, Question]:
+        return {question.name: question for question in self.walk()}
+
+    def repeat_path(self) -> dict[str, tuple[str, ...]]:
+        """For each name, the names of the repeats that contain it, outermost first."""
+        paths: dict[str, tuple[str, ...]] = {}
+
+        def visit(nodes: list[Question], path: tuple[str, ...]) -> None:
+            for node in nodes:
+                paths[node.name] = path
+                inner = (*path, node.name) if node.kind == "repeat" else path
+                visit(node.children, inner)
+
+        visit(self.children, ())
+        return paths
+
+    def pages(self) -> list[Question]:
+        """Each top-level group is a page; top-level questions between groups form a page too."""
+        pages: list[Question] = []
+        loose: list[Question] = []
+
+        def flush() -> None:
+            if loose:
+                pages.append(Question(kind="group", name=f"page{len(pages) + 1}",
+                                      children=list(loose)))
+                loose.clear()
+
+        for node in self.children:
+            if node.kind == "group":
+                flush()
+                pages.append(node)
+            else:
+                loose.append(node)
+        flush()
+        return pages
+
+    def count_questions(self) -> int:
+        return sum(1 for question in self.walk() if question.is_input)
