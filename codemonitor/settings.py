@@ -10,8 +10,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,7 +52,7 @@ def insecure_secret_key(key: str) -> str | None:
     """Say why a secret key is unfit for production, or None if it is fine."""
     if not key:
         return "SECRET_KEY is not set"
-    if key.startswith("django-insecure") or key.startswith("dev-"):
+    if key.startswith(("django-insecure", "dev-")):
         return "SECRET_KEY is a development key"
     if len(key) < 50 or len(set(key)) < 5:
         return "SECRET_KEY is too short or too simple (at least 50 characters, 5 different)"
@@ -138,8 +141,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

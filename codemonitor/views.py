@@ -14,8 +14,9 @@ from codemonitor.reporting.models import Round
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    rounds = (Round.objects.prefetch_related("instruments__instrument_version__instrument")
-              .order_by("-number"))
+    rounds = Round.objects.prefetch_related("instruments__instrument_version__instrument").order_by(
+        "-number"
+    )
     return render(request, "home.html", {"rounds": rounds, "now": now})
 
 

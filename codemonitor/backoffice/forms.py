@@ -13,5 +13,6 @@ class InstrumentUploadForm(forms.Form):
         if upload.size > settings.FORM_UPLOAD_MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is larger than %(limit)s MB.")
-                % {"limit": settings.FORM_UPLOAD_MAX_BYTES // (1024 * 1024)})
+                % {"limit": settings.FORM_UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
         return upload

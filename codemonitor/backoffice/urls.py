@@ -7,8 +7,12 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("instruments/", views.instrument_list, name="instruments"),
     path("instruments/upload/", views.instrument_upload, name="instrument_upload"),
-    path("instruments/<int:version_id>/", views.instrument_version_detail,
-         name="instrument_version"),
-    path("instruments/<int:version_id>/xlsform/", views.instrument_version_download,
-         name="instrument_version_download"),
+    path(
+        "instruments/<int:version_id>/", views.instrument_version_detail, name="instrument_version"
+    ),
+    path(
+        "instruments/<int:version_id>/xlsform/",
+        views.instrument_version_download,
+        name="instrument_version_download",
+    ),
 ]

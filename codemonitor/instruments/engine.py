@@ -51,8 +51,15 @@ def row_prefix(row: str, depth: int) -> str:
 class Evaluation:
     """One report's answers seen through its form's rules; results are cached per instance."""
 
-    def __init__(self, form: Form, answers: Answers, *, today: dt.date | None = None,
-                 language: str | None = None, metadata: Mapping[str, Value] | None = None) -> None:
+    def __init__(
+        self,
+        form: Form,
+        answers: Answers,
+        *,
+        today: dt.date | None = None,
+        language: str | None = None,
+        metadata: Mapping[str, Value] | None = None,
+    ) -> None:
         self.form = form
         self.answers = answers
         self.today = today or dt.date.today()
@@ -139,8 +146,9 @@ class Evaluation:
             elif question.kind == "repeat":
                 result = [join_row(row, r) for r in self.rows(name, row)]
             elif question.kind in {"start", "end", "today"}:
-                result = self.metadata.get(question.kind, self.today if question.kind == "today"
-                                           else "")
+                result = self.metadata.get(
+                    question.kind, self.today if question.kind == "today" else ""
+                )
             else:
                 result = self.typed(question, self.stored(name, row))
         finally:
@@ -170,13 +178,18 @@ class Evaluation:
             return self.value(name, base)
         return [self.value(name, path) for path in paths]
 
-    def _evaluate(self, name: str, column: str, row: str, current: Value,
-                  choice: dict[str, str] | None = None) -> Value:
+    def _evaluate(
+        self, name: str, column: str, row: str, current: Value, choice: dict[str, str] | None = None
+    ) -> Value:
         tree = self.tree(name, column)
         if tree is None:
             return ""
-        context = Context(resolve=lambda ref: self.resolve(ref, row, name), current=current,
-                          today=self.today, choice=choice)
+        context = Context(
+            resolve=lambda ref: self.resolve(ref, row, name),
+            current=current,
+            today=self.today,
+            choice=choice,
+        )
         return expressions.evaluate(tree, context)
 
     # -- rules -------------------------------------------------------------------------------
@@ -203,7 +216,8 @@ class Evaluation:
                     result = self.relevant(parent.name, row_prefix(row, depth))
             if result and self.questions[name].relevant:
                 result = expressions.to_boolean(
-                    self._evaluate(name, "relevant", row, current=self._own(name, row)))
+                    self._evaluate(name, "relevant", row, current=self._own(name, row))
+                )
         finally:
             self._busy.discard(guard)
         self._relevant[key] = result
@@ -234,10 +248,17 @@ class Evaluation:
         if not question.choice_filter:
             return items
         return [
-            choice for choice in items
-            if expressions.to_boolean(self._evaluate(
-                name, "choice_filter", row, self._own(name, row),
-                choice={"name": choice.name, **choice.extra}))
+            choice
+            for choice in items
+            if expressions.to_boolean(
+                self._evaluate(
+                    name,
+                    "choice_filter",
+                    row,
+                    self._own(name, row),
+                    choice={"name": choice.name, **choice.extra},
+                )
+            )
         ]
 
     def problem(self, name: str, row: str = "") -> str | None:
@@ -249,31 +270,35 @@ class Evaluation:
         empty = stored is None or stored == "" or stored == []
         if empty:
             if self.required(name, row):
-                return question.text("required_message", self.language,
-                                     self.form.default_language) or _("This question requires an "
-                                                                      "answer.")
+                return question.text(
+                    "required_message", self.language, self.form.default_language
+                ) or _("This question requires an answer.")
             return None
         type_problem = self._type_problem(question, stored, row)
         if type_problem:
             return type_problem
         if question.constraint:
             holds = expressions.to_boolean(
-                self._evaluate(name, "constraint", row, current=self.typed(question, stored)))
+                self._evaluate(name, "constraint", row, current=self.typed(question, stored))
+            )
             if not holds:
-                return question.text("constraint_message", self.language,
-                                     self.form.default_language) or _("This answer is not valid.")
+                return question.text(
+                    "constraint_message", self.language, self.form.default_language
+                ) or _("This answer is not valid.")
         return None
 
     def _type_problem(self, question: Question, stored: Any, row: str) -> str | None:
         kind = question.kind
         if kind == "integer":
             if isinstance(stored, bool) or not (
-                    isinstance(stored, int) or (isinstance(stored, str) and _INTEGER_RE.match(stored))):
+                isinstance(stored, int) or (isinstance(stored, str) and _INTEGER_RE.match(stored))
+            ):
                 return _("Enter a whole number, without spaces or separators.")
         elif kind == "decimal":
             if isinstance(stored, bool) or not (
-                    isinstance(stored, int | float) and math.isfinite(stored)
-                    or isinstance(stored, str) and _DECIMAL_RE.match(stored)):
+                (isinstance(stored, int | float) and math.isfinite(stored))
+                or (isinstance(stored, str) and _DECIMAL_RE.match(stored))
+            ):
                 return _("Enter a number; use a point for decimals.")
         elif kind == "date":
             if expressions._parse_date(str(stored)) is None:
@@ -288,8 +313,9 @@ class Evaluation:
                 return _("“%(value)s” is not one of the options.") % {"value": unknown[0]}
         return None
 
-    def walk_instances(self, nodes: list[Question] | None = None,
-                       row: str = "") -> Iterator[tuple[Question, str]]:
+    def walk_instances(
+        self, nodes: list[Question] | None = None, row: str = ""
+    ) -> Iterator[tuple[Question, str]]:
         """Every question at every row, in form order, descending only into shown containers."""
         for node in self.form.children if nodes is None else nodes:
             yield node, row

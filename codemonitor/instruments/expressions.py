@@ -18,7 +18,6 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Union
 
 import re2
 
@@ -26,7 +25,7 @@ MAX_LENGTH = 4000
 MAX_DEPTH = 32
 MAX_NODES = 600
 
-Value = Union[str, float, bool, dt.date, list["Value"]]
+Value = str | float | bool | dt.date | list["Value"]
 
 
 class ExpressionError(ValueError):
@@ -92,7 +91,7 @@ class Call:
     args: tuple[Node, ...]
 
 
-Node = Union[Num, Str, Ref, Current, Field, Neg, Chain, Call]
+Node = Num | Str | Ref | Current | Field | Neg | Chain | Call
 
 LEVELS: tuple[frozenset[str], ...] = (
     frozenset({"or"}),
@@ -130,15 +129,76 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
 # Functions of XPath and ODK that an XLSForm may use but Code Monitor does not support. Naming them
 # lets the checker say "not supported" rather than "unknown".
 KNOWN_UNSUPPORTED_FUNCTIONS = frozenset(
-    """
-    now once pulldata position indexed-repeat jr:choice-name jr:itext uuid random randomize
-    format-date format-date-time date date-time decimal-date-time decimal-time floor ceiling abs
-    pow log log10 exp exp10 sqrt sin cos tan asin acos atan atan2 pi max min substr
-    substring-before substring-after substring translate normalize-space ends-with join
-    boolean-from-string checklist weighted-checklist area distance geofence digest base64-decode
-    encrypt-string instance current last local-name name namespace-uri lang id true-if-empty
-    sum-of uppercase lowercase upper-case lower-case selected-at jr:count
-    """.split()
+    [
+        "now",
+        "once",
+        "pulldata",
+        "position",
+        "indexed-repeat",
+        "jr:choice-name",
+        "jr:itext",
+        "uuid",
+        "random",
+        "randomize",
+        "format-date",
+        "format-date-time",
+        "date",
+        "date-time",
+        "decimal-date-time",
+        "decimal-time",
+        "floor",
+        "ceiling",
+        "abs",
+        "pow",
+        "log",
+        "log10",
+        "exp",
+        "exp10",
+        "sqrt",
+        "sin",
+        "cos",
+        "tan",
+        "asin",
+        "acos",
+        "atan",
+        "atan2",
+        "pi",
+        "max",
+        "min",
+        "substr",
+        "substring-before",
+        "substring-after",
+        "substring",
+        "translate",
+        "normalize-space",
+        "ends-with",
+        "join",
+        "boolean-from-string",
+        "checklist",
+        "weighted-checklist",
+        "area",
+        "distance",
+        "geofence",
+        "digest",
+        "base64-decode",
+        "encrypt-string",
+        "instance",
+        "current",
+        "last",
+        "local-name",
+        "name",
+        "namespace-uri",
+        "lang",
+        "id",
+        "true-if-empty",
+        "sum-of",
+        "uppercase",
+        "lowercase",
+        "upper-case",
+        "lower-case",
+        "selected-at",
+        "jr:count",
+    ]
 )
 
 
@@ -198,8 +258,9 @@ def tokenize(text: str) -> list[Token]:
         if kind == "name" and value in _WORD_OPERATORS and _operator_position(tokens):
             kind = "op"
         if kind == "op" and value == "*" and not _operator_position(tokens):
-            raise ExpressionError("'*' outside multiplication (wildcards are not supported)",
-                                  position)
+            raise ExpressionError(
+                "'*' outside multiplication (wildcards are not supported)", position
+            )
         if kind != "space":
             tokens.append(Token(kind, value, position))
         position = match.end()
@@ -272,8 +333,9 @@ class _Parser:
             return Ref(token.text[2:-1].strip())
         if token.kind == "dot":
             if token.text == "..":
-                raise ExpressionError("'..' is not supported: refer to a question as ${name}",
-                                      token.position)
+                raise ExpressionError(
+                    "'..' is not supported: refer to a question as ${name}", token.position
+                )
             return Current()
         if token.kind == "lparen":
             self.nest()
@@ -298,8 +360,9 @@ class _Parser:
         name = name_token.text
         if name not in FUNCTIONS:
             if name in KNOWN_UNSUPPORTED_FUNCTIONS:
-                raise ExpressionError(f"the function {name}() is not supported",
-                                      name_token.position)
+                raise ExpressionError(
+                    f"the function {name}() is not supported", name_token.position
+                )
             raise ExpressionError(f"unknown function {name}()", name_token.position)
         self.take()  # (
         self.nest()
@@ -313,11 +376,14 @@ class _Parser:
         self.depth -= 1
         low, high = FUNCTIONS[name]
         if len(args) < low or (high is not None and len(args) > high):
-            expected = str(low) if low == high else (
-                f"at least {low}" if high is None else f"{low} to {high}")
+            expected = (
+                str(low)
+                if low == high
+                else (f"at least {low}" if high is None else f"{low} to {high}")
+            )
+            plural = "" if expected.split()[-1] == "1" else "s"
             raise ExpressionError(
-                f"{name}() takes {expected} argument{'s' if expected != '1' else ''}, "
-                f"not {len(args)}",
+                f"{name}() takes {expected} argument{plural}, not {len(args)}",
                 name_token.position,
             )
         if name == "regex" and isinstance(args[1], Str):
@@ -343,8 +409,9 @@ def parse(text: str, *, allow_fields: bool = False) -> Node:
     node = parser.expression()
     token = parser.peek()
     if token.kind != "end":
-        raise ExpressionError(f"unexpected '{token.text}' after a complete expression",
-                              token.position)
+        raise ExpressionError(
+            f"unexpected '{token.text}' after a complete expression", token.position
+        )
     return node
 
 
@@ -448,8 +515,9 @@ def _compile_regex(pattern: str) -> re2._Regexp:
         reason = error.args[0] if error.args else error
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        raise ExpressionError(f"the regular expression {pattern!r} is not valid ({reason})") \
-            from None
+        raise ExpressionError(
+            f"the regular expression {pattern!r} is not valid ({reason})"
+        ) from None
 
 
 # --- Evaluation -----------------------------------------------------------------------------
@@ -592,8 +660,7 @@ def _call(node: Call, context: Context) -> Value:
         return float(len(_as_list(values[0])))
     if name == "sum":
         # Unanswered rows count as nothing rather than making the whole sum NaN.
-        return float(sum(to_number(item) for item in _as_list(values[0])
-                         if to_string(item) != ""))
+        return float(sum(to_number(item) for item in _as_list(values[0]) if to_string(item) != ""))
     if name == "number":
         return to_number(values[0])
     if name == "int":

@@ -43,15 +43,19 @@ class InstrumentVersion(models.Model):
     source_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["instrument", "-created_at"]
         verbose_name = _("instrument version")
         verbose_name_plural = _("instrument versions")
-        constraints = [models.UniqueConstraint(fields=["instrument", "version"],
-                                               name="instrument_version_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "version"], name="instrument_version_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument.code} {self.version}"
@@ -67,4 +71,4 @@ class InstrumentVersion(models.Model):
         return self._form
 
     def has_reports(self) -> bool:
-        return self.reports.exists()  # type: ignore[attr-defined]
+        return self.reports.exists()

@@ -72,8 +72,10 @@ class Question:
     def text(self, attribute: str, language: str, default_language: str) -> str:
         """A translated text in the asked language, else the form's default, else any."""
         values: Translations = getattr(self, attribute)
-        return values.get(language) or values.get(default_language) or next(
-            (v for v in values.values() if v), ""
+        return (
+            values.get(language)
+            or values.get(default_language)
+            or next((v for v in values.values() if v), "")
         )
 
     @classmethod
@@ -139,8 +141,9 @@ class Form:
 
         def flush() -> None:
             if loose:
-                pages.append(Question(kind="group", name=f"page{len(pages) + 1}",
-                                      children=list(loose)))
+                pages.append(
+                    Question(kind="group", name=f"page{len(pages) + 1}", children=list(loose))
+                )
                 loose.clear()
 
         for node in self.children:

@@ -29,8 +29,9 @@ class UploadResult:
 
 
 @transaction.atomic
-def instrument_version_upload(*, data: bytes, filename: str,
-                              user: User | None = None) -> UploadResult:
+def instrument_version_upload(
+    *, data: bytes, filename: str, user: User | None = None
+) -> UploadResult:
     """Check a workbook and store it as a version of its instrument, or raise InstrumentRefused.
 
     A version that has no report yet may be replaced by a corrected workbook with the same version
@@ -43,8 +44,10 @@ def instrument_version_upload(*, data: bytes, filename: str,
     digest = hashlib.sha256(data).hexdigest()
     instrument, _ = Instrument.objects.select_for_update().get_or_create(
         code=form.form_id,
-        defaults={"title": form.title, "kind": KIND_BY_FORM_ID.get(form.form_id,
-                                                                   Instrument.Kind.OTHER)},
+        defaults={
+            "title": form.title,
+            "kind": KIND_BY_FORM_ID.get(form.form_id, Instrument.Kind.OTHER),
+        },
     )
     version_label = form.version or _next_version(instrument)
     existing = instrument.versions.filter(version=version_label).first()
@@ -52,15 +55,28 @@ def instrument_version_upload(*, data: bytes, filename: str,
         if existing.sha256 == digest:
             return UploadResult(existing, False, check)
         if existing.has_reports():
-            raise InstrumentRefused([FormError(
-                "settings", 0, "version",
-                f"version {version_label} of '{form.form_id}' already has reports and cannot "
-                "change; give the corrected form a new version number")])
+            raise InstrumentRefused(
+                [
+                    FormError(
+                        "settings",
+                        0,
+                        "version",
+                        f"version {version_label} of '{form.form_id}' already has reports "
+                        "and cannot change; give the corrected form a new version number",
+                    )
+                ]
+            )
         existing.delete()
     form.version = version_label
     version = InstrumentVersion.objects.create(
-        instrument=instrument, version=version_label, title=form.title, schema=form.to_dict(),
-        source=data, source_name=filename, sha256=digest, created_by=user,
+        instrument=instrument,
+        version=version_label,
+        title=form.title,
+        schema=form.to_dict(),
+        source=data,
+        source_name=filename,
+        sha256=digest,
+        created_by=user,
     )
     if instrument.title != form.title:
         instrument.title = form.title

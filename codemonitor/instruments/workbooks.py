@@ -19,7 +19,7 @@ def csv_sheets(folder: Path) -> dict[str, list[list[str]]]:
         path = folder / f"{name}.csv"
         if path.is_file():
             with path.open(encoding="utf-8", newline="") as handle:
-                sheets[name] = [row for row in csv.reader(handle)]
+                sheets[name] = list(csv.reader(handle))
     return sheets
 
 

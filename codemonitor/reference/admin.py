@@ -21,13 +21,13 @@ from codemonitor.reference.models import (
 from codemonitor.reference.services import ReferenceDataError, safeguards_load
 
 
-class RegionMembershipInline(admin.TabularInline):
+class RegionMembershipInline(admin.TabularInline[RegionMembership, MemberState]):
     model = RegionMembership
     extra = 0
 
 
 @admin.register(MemberState)
-class MemberStateAdmin(admin.ModelAdmin):
+class MemberStateAdmin(admin.ModelAdmin[MemberState]):
     list_display = ["iso3", "iso_name", "display_name", "current_region"]
     search_fields = ["iso3", "iso2", "iso_name", "display_name"]
     readonly_fields = ["iso3", "iso2", "numeric", "iso_name"]
@@ -39,11 +39,11 @@ class MemberStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(admin.ModelAdmin[Region]):
     list_display = ["code", "name"]
 
 
-class SafeguardsEntryInline(admin.TabularInline):
+class SafeguardsEntryInline(admin.TabularInline[SafeguardsEntry, SafeguardsEdition]):
     model = SafeguardsEntry
     extra = 0
     autocomplete_fields = ["member_state"]
@@ -54,7 +54,7 @@ class SafeguardsUploadForm(forms.Form):
 
 
 @admin.register(SafeguardsEdition)
-class SafeguardsEditionAdmin(admin.ModelAdmin):
+class SafeguardsEditionAdmin(admin.ModelAdmin[SafeguardsEdition]):
     list_display = ["year", "published", "country_count"]
     inlines = [SafeguardsEntryInline]
     change_list_template = "admin/reference/safeguardsedition/change_list.html"
@@ -65,8 +65,11 @@ class SafeguardsEditionAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         return [
-            path("upload/", self.admin_site.admin_view(self.upload_view),
-                 name="reference_safeguardsedition_upload"),
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="reference_safeguardsedition_upload",
+            ),
             *super().get_urls(),
         ]
 
@@ -85,21 +88,28 @@ class SafeguardsEditionAdmin(admin.ModelAdmin):
                     form.add_error("file", str(error))
                 else:
                     for year, count in sorted(counts.items()):
-                        messages.success(request, _("Safeguards list %(year)s: %(count)s "
-                                                    "countries loaded.") % {"year": year,
-                                                                           "count": count})
+                        messages.success(
+                            request,
+                            _("Safeguards list %(year)s: %(count)s countries loaded.")
+                            % {"year": year, "count": count},
+                        )
                     return HttpResponseRedirect(
-                        reverse("admin:reference_safeguardsedition_changelist"))
-        context = {**self.admin_site.each_context(request), "form": form,
-                   "opts": self.model._meta, "title": _("Load a safeguards list edition")}
+                        reverse("admin:reference_safeguardsedition_changelist")
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "title": _("Load a safeguards list edition"),
+        }
         return render(request, "admin/reference/safeguardsedition/upload.html", context)
 
 
 @admin.register(CodeArticle)
-class CodeArticleAdmin(admin.ModelAdmin):
+class CodeArticleAdmin(admin.ModelAdmin[CodeArticle]):
     list_display = ["number", "title_en", "title_fr"]
 
 
 @admin.register(Language)
-class LanguageAdmin(admin.ModelAdmin):
+class LanguageAdmin(admin.ModelAdmin[Language]):
     list_display = ["code", "english", "native", "direction", "complete"]

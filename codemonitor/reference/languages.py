@@ -28,8 +28,14 @@ class Language:
 def _load() -> tuple[Language, ...]:
     with DATA_FILE.open(encoding="utf-8", newline="") as handle:
         return tuple(
-            Language(row["code"], row["english"], row["native"], row["direction"],
-                     row["django_code"], row["complete"] == "yes")
+            Language(
+                row["code"],
+                row["english"],
+                row["native"],
+                row["direction"],
+                row["django_code"],
+                row["complete"] == "yes",
+            )
             for row in csv.DictReader(handle)
         )
 

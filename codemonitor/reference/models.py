@@ -31,18 +31,26 @@ class Region(models.Model):
 class MemberStateQuerySet(models.QuerySet["MemberState"]):
     def in_region(self, region: str, on: dt.date | None = None) -> MemberStateQuerySet:
         """Member States that belonged to a region on a date (today when none is given)."""
-        return self.filter(pk__in=RegionMembership.objects.in_force(on)
-                           .filter(region_id=region).values("member_state_id"))
+        return self.filter(
+            pk__in=RegionMembership.objects.in_force(on)
+            .filter(region_id=region)
+            .values("member_state_id")
+        )
 
 
 class MemberState(models.Model):
     iso3 = models.CharField(_("ISO 3166 alpha-3"), max_length=3, primary_key=True)
     iso2 = models.CharField(_("ISO 3166 alpha-2"), max_length=2, unique=True)
     numeric = models.CharField(_("ISO 3166 numeric"), max_length=3)
-    iso_name = models.CharField(_("ISO 3166 name"), max_length=200,
-                                help_text=_("From ISO 3166 (pycountry); reloaded with the data."))
+    iso_name = models.CharField(
+        _("ISO 3166 name"),
+        max_length=200,
+        help_text=_("From ISO 3166 (pycountry); reloaded with the data."),
+    )
     display_name = models.CharField(
-        _("display name"), max_length=200, blank=True,
+        _("display name"),
+        max_length=200,
+        blank=True,
         help_text=_("The name WHO uses, when it differs from the ISO name; kept across reloads."),
     )
 
@@ -68,15 +76,18 @@ class MemberState(models.Model):
 class RegionMembershipQuerySet(models.QuerySet["RegionMembership"]):
     def in_force(self, on: dt.date | None = None) -> RegionMembershipQuerySet:
         on = on or timezone.localdate()
-        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on),
-                           Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on),
+        )
 
 
 class RegionMembership(models.Model):
     """A Member State's WHO region from `valid_from` (inclusive) until `valid_to` (exclusive)."""
 
-    member_state = models.ForeignKey(MemberState, on_delete=models.CASCADE,
-                                     related_name="memberships")
+    member_state = models.ForeignKey(
+        MemberState, on_delete=models.CASCADE, related_name="memberships"
+    )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="memberships")
     valid_from = models.DateField(_("from"), null=True, blank=True)
     valid_to = models.DateField(_("until (exclusive)"), null=True, blank=True)
@@ -90,12 +101,14 @@ class RegionMembership(models.Model):
         verbose_name_plural = _("region memberships")
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True)
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
                 | Q(valid_from__lt=models.F("valid_to")),
                 name="membership_period_ordered",
             ),
-            models.UniqueConstraint(fields=["member_state", "valid_from"],
-                                    name="one_membership_per_start"),
+            models.UniqueConstraint(
+                fields=["member_state", "valid_from"], name="one_membership_per_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,21 +135,28 @@ class SafeguardsEdition(models.Model):
     def in_force(cls, on: dt.date | None = None) -> SafeguardsEdition | None:
         """The newest edition published by a date (by year when no date is recorded)."""
         on = on or timezone.localdate()
-        return (cls.objects.filter(Q(published__lte=on) | Q(published__isnull=True, year__lte=on.year))
-                .order_by("-year").first())
+        return (
+            cls.objects.filter(Q(published__lte=on) | Q(published__isnull=True, year__lte=on.year))
+            .order_by("-year")
+            .first()
+        )
 
 
 class SafeguardsEntry(models.Model):
     edition = models.ForeignKey(SafeguardsEdition, on_delete=models.CASCADE, related_name="entries")
-    member_state = models.ForeignKey(MemberState, on_delete=models.PROTECT,
-                                     related_name="safeguards_entries")
+    member_state = models.ForeignKey(
+        MemberState, on_delete=models.PROTECT, related_name="safeguards_entries"
+    )
 
     class Meta:
         ordering = ["edition", "member_state"]
         verbose_name = _("country on the safeguards list")
         verbose_name_plural = _("countries on the safeguards list")
-        constraints = [models.UniqueConstraint(fields=["edition", "member_state"],
-                                               name="safeguards_entry_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "member_state"], name="safeguards_entry_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.edition_id}: {self.member_state_id}"
@@ -159,7 +179,7 @@ class CodeArticle(models.Model):
         return f"{self.number}. {self.title_en}"
 
     def title(self, language: str = "en") -> str:
-        return (self.title_fr if language == "fr" and self.title_fr else self.title_en)
+        return self.title_fr if language == "fr" and self.title_fr else self.title_en
 
 
 class Language(models.Model):
@@ -168,8 +188,11 @@ class Language(models.Model):
     code = models.CharField(_("code"), max_length=10, primary_key=True)
     english = models.CharField(_("English name"), max_length=50)
     native = models.CharField(_("native name"), max_length=50)
-    direction = models.CharField(_("direction"), max_length=3,
-                                 choices=[("ltr", _("left to right")), ("rtl", _("right to left"))])
+    direction = models.CharField(
+        _("direction"),
+        max_length=3,
+        choices=[("ltr", _("left to right")), ("rtl", _("right to left"))],
+    )
     complete = models.BooleanField(_("translation complete"), default=False)
 
     class Meta:

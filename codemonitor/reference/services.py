@@ -40,14 +40,18 @@ class LoadSummary:
 
     def __str__(self) -> str:
         editions = ", ".join(f"{year}: {count}" for year, count in sorted(self.safeguards.items()))
-        return (f"{self.member_states} Member States in {self.regions} regions; "
-                f"safeguards list {editions}; {self.articles} articles of the Code; "
-                f"{self.languages} languages")
+        return (
+            f"{self.member_states} Member States in {self.regions} regions; "
+            f"safeguards list {editions}; {self.articles} articles of the Code; "
+            f"{self.languages} languages"
+        )
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
-        return [{k.strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+        return [
+            {k.strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)
+        ]
 
 
 def _date(text: str) -> dt.date | None:
@@ -72,25 +76,41 @@ def reference_load(data_dir: Path = DATA) -> LoadSummary:
         iso3 = row["iso3"]
         country = pycountry.countries.get(alpha_3=iso3)
         if country is None:
-            raise ReferenceDataError(f"who-member-states.csv row {number}: unknown ISO code {iso3!r}")
+            raise ReferenceDataError(
+                f"who-member-states.csv row {number}: unknown ISO code {iso3!r}"
+            )
         state, _created = MemberState.objects.update_or_create(
             iso3=iso3,
-            defaults={"iso2": country.alpha_2, "numeric": country.numeric,
-                      "iso_name": getattr(country, "common_name", None) or country.name},
+            defaults={
+                "iso2": country.alpha_2,
+                "numeric": country.numeric,
+                "iso_name": getattr(country, "common_name", None) or country.name,
+            },
         )
-        periods = changes.get(iso3) or [{"region": row["who_region"], "valid_from": "",
-                                         "valid_to": "", "source": "WHO country list"}]
+        periods = changes.get(iso3) or [
+            {
+                "region": row["who_region"],
+                "valid_from": "",
+                "valid_to": "",
+                "source": "WHO country list",
+            }
+        ]
         current = [p for p in periods if not p["valid_to"]]
         if len(current) != 1 or current[0]["region"] != row["who_region"]:
             raise ReferenceDataError(
                 f"region-changes.csv: the open-ended membership of {iso3} must be "
-                f"{row['who_region']}, its region in who-member-states.csv")
+                f"{row['who_region']}, its region in who-member-states.csv"
+            )
         keep = []
         for period in periods:
             membership, _ = RegionMembership.objects.update_or_create(
-                member_state=state, valid_from=_date(period["valid_from"]),
-                defaults={"region_id": period["region"], "valid_to": _date(period["valid_to"]),
-                          "source": period.get("source", "")},
+                member_state=state,
+                valid_from=_date(period["valid_from"]),
+                defaults={
+                    "region_id": period["region"],
+                    "valid_to": _date(period["valid_to"]),
+                    "source": period.get("source", ""),
+                },
             )
             keep.append(membership.pk)
         RegionMembership.objects.filter(member_state=state).exclude(pk__in=keep).delete()
@@ -98,8 +118,11 @@ def reference_load(data_dir: Path = DATA) -> LoadSummary:
     for row in _rows(data_dir / "safeguards-editions.csv"):
         SafeguardsEdition.objects.update_or_create(
             year=int(row["edition"]),
-            defaults={"published": _date(row["published"]), "criteria": row["criteria"],
-                      "source": row["source"]},
+            defaults={
+                "published": _date(row["published"]),
+                "criteria": row["criteria"],
+                "source": row["source"],
+            },
         )
     with (data_dir / "safeguards-list.csv").open("rb") as handle:
         safeguards_load(handle.read(), replace=True)
@@ -108,14 +131,21 @@ def reference_load(data_dir: Path = DATA) -> LoadSummary:
     for article in articles["articles"]:
         CodeArticle.objects.update_or_create(
             number=article["number"],
-            defaults={"title_en": article["title_en"], "title_fr": article.get("title_fr", ""),
-                      "text_en": article["text_en"]},
+            defaults={
+                "title_en": article["title_en"],
+                "title_fr": article.get("title_fr", ""),
+                "text_en": article["text_en"],
+            },
         )
     for language in LANGUAGES:
         Language.objects.update_or_create(
             code=language.code,
-            defaults={"english": language.english, "native": language.native,
-                      "direction": language.direction, "complete": language.complete},
+            defaults={
+                "english": language.english,
+                "native": language.native,
+                "direction": language.direction,
+                "complete": language.complete,
+            },
         )
     return LoadSummary(
         member_states=MemberState.objects.count(),
@@ -183,11 +213,13 @@ def region_counts(on: dt.date | None = None) -> dict[str, int]:
 
 
 def safeguards_by_region(year: int, on: dt.date | None = None) -> dict[str, int]:
-    members = set(SafeguardsEntry.objects.filter(edition_id=year)
-                  .values_list("member_state_id", flat=True))
+    members = set(
+        SafeguardsEntry.objects.filter(edition_id=year).values_list("member_state_id", flat=True)
+    )
     counts: dict[str, int] = {}
-    for iso3, region in RegionMembership.objects.in_force(on).values_list("member_state_id",
-                                                                            "region_id"):
+    for iso3, region in RegionMembership.objects.in_force(on).values_list(
+        "member_state_id", "region_id"
+    ):
         if iso3 in members:
             counts[region] = counts.get(region, 0) + 1
     return counts

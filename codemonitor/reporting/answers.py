@@ -15,18 +15,20 @@ from django.utils import timezone
 
 from codemonitor.accounts.models import User
 from codemonitor.instruments.engine import AnswerKey
-from codemonitor.reporting.models import Answer, AnswerBase, PersonalAnswer, Report, RoundInstrument
+from codemonitor.reporting.models import Answer, PersonalAnswer, Report, RoundInstrument
+
+AnyAnswer = Answer | PersonalAnswer
 
 
 class StaleAnswer(Exception):
     """The answer changed since the version the person edited."""
 
-    def __init__(self, current: AnswerBase) -> None:
+    def __init__(self, current: AnyAnswer) -> None:
         super().__init__(f"{current.question} is at version {current.version}")
         self.current = current
 
 
-def _model_for(report: Report, question: str) -> type[AnswerBase]:
+def _model_for(report: Report, question: str) -> type[Answer] | type[PersonalAnswer]:
     form = report.instrument_version.form
     node = form.questions().get(question)
     return PersonalAnswer if node is not None and node.personal else Answer
@@ -37,13 +39,21 @@ def answers_load(report: Report) -> dict[AnswerKey, Any]:
     found: dict[AnswerKey, Any] = {}
     for model in (Answer, PersonalAnswer):
         for question, row, value in model.objects.filter(report=report).values_list(
-                "question", "row", "value"):
+            "question", "row", "value"
+        ):
             found[question, row] = value
     return found
 
 
-def answer_save(*, report: Report, question: str, value: Any, row: str = "",
-                user: User | None = None, expected_version: int | None = None) -> AnswerBase:
+def answer_save(
+    *,
+    report: Report,
+    question: str,
+    value: Any,
+    row: str = "",
+    user: User | None = None,
+    expected_version: int | None = None,
+) -> AnyAnswer:
     """Save one answer. With `expected_version`, refuse (StaleAnswer) if someone changed it since.
 
     Returns the stored answer with its new version.
@@ -51,22 +61,32 @@ def answer_save(*, report: Report, question: str, value: Any, row: str = "",
     model = _model_for(report, question)
     now = timezone.now()
     with transaction.atomic():
-        current = (model.objects.select_for_update()
-                   .filter(report=report, question=question, row=row).first())
+        current = (
+            model.objects.select_for_update()
+            .filter(report=report, question=question, row=row)
+            .first()
+        )
         if current is None:
             if expected_version not in (None, 0):
-                raise StaleAnswer(model(report=report, question=question, row=row, value=None,
-                                        version=0))
+                raise StaleAnswer(
+                    model(report=report, question=question, row=row, value=None, version=0)
+                )
             try:
                 with transaction.atomic():
                     answer = model.objects.create(
-                        report=report, round_instrument_id=report.round_instrument_id,
-                        question=question, row=row, value=value, updated_at=now,
-                        updated_by=user)
+                        report=report,
+                        round_instrument_id=report.round_instrument_id,
+                        question=question,
+                        row=row,
+                        value=value,
+                        updated_at=now,
+                        updated_by=user,
+                    )
             except IntegrityError:
                 # Another request created it first: save over it as an ordinary update.
-                current = model.objects.select_for_update().get(report=report, question=question,
-                                                                row=row)
+                current = model.objects.select_for_update().get(
+                    report=report, question=question, row=row
+                )
             else:
                 Report.objects.filter(pk=report.pk).update(updated_at=now)
                 return answer
@@ -74,15 +94,17 @@ def answer_save(*, report: Report, question: str, value: Any, row: str = "",
             raise StaleAnswer(current)
         if current.value == value:
             return current
-        model.objects.filter(pk=current.pk).update(value=value, version=F("version") + 1,
-                                                   updated_at=now, updated_by=user)
+        model.objects.filter(pk=current.pk).update(
+            value=value, version=F("version") + 1, updated_at=now, updated_by=user
+        )
         Report.objects.filter(pk=report.pk).update(updated_at=now)
         current.refresh_from_db()
         return current
 
 
-def answers_save_many(*, report: Report, values: Iterable[tuple[str, str, Any]],
-                      user: User | None = None) -> int:
+def answers_save_many(
+    *, report: Report, values: Iterable[tuple[str, str, Any]], user: User | None = None
+) -> int:
     """Save several answers at once (a page without JavaScript, demo data); returns the count."""
     count = 0
     with transaction.atomic():

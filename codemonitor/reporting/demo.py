@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,6 @@ from codemonitor.reference.countries import member_state_codes
 from codemonitor.reference.models import MemberState
 from codemonitor.reporting.models import (
     Answer,
-    AnswerBase,
     PersonalAnswer,
     Report,
     ReportFile,
@@ -34,12 +34,42 @@ from codemonitor.reporting.models import (
 )
 from codemonitor.reporting.rounds import NATIONAL, STAKEHOLDER, round_instrument_for
 
-WORDS = (
-    "recruitment migration nurses doctors midwives retention training agreement bilateral "
-    "regulation licensing workforce shortage rural incentives registration data mobility "
-    "diaspora remittances return circular ethical employers agencies unions pathway "
-    "education investment safeguards cooperation capacity evidence policy"
-).split()
+WORDS = [
+    "recruitment",
+    "migration",
+    "nurses",
+    "doctors",
+    "midwives",
+    "retention",
+    "training",
+    "agreement",
+    "bilateral",
+    "regulation",
+    "licensing",
+    "workforce",
+    "shortage",
+    "rural",
+    "incentives",
+    "registration",
+    "data",
+    "mobility",
+    "diaspora",
+    "remittances",
+    "return",
+    "circular",
+    "ethical",
+    "employers",
+    "agencies",
+    "unions",
+    "pathway",
+    "education",
+    "investment",
+    "safeguards",
+    "cooperation",
+    "capacity",
+    "evidence",
+    "policy",
+]
 ENTITY_KINDS = [
     ("Nurses' Association", "health_professional_organization"),
     ("Health Workers' Union", "health_professional_organization"),
@@ -49,9 +79,13 @@ ENTITY_KINDS = [
     ("Health Equity NGO", "ngo"),
     ("Regional Health Network", "regional_organization"),
 ]
-NATIONAL_STATES = [(Report.State.DRAFT, 30), (Report.State.SUBMITTED, 25),
-                   (Report.State.IN_REVIEW, 15), (Report.State.RETURNED, 10),
-                   (Report.State.VALIDATED, 20)]
+NATIONAL_STATES = [
+    (Report.State.DRAFT, 30),
+    (Report.State.SUBMITTED, 25),
+    (Report.State.IN_REVIEW, 15),
+    (Report.State.RETURNED, 10),
+    (Report.State.VALIDATED, 20),
+]
 STAKEHOLDER_STATES = [(Report.State.DRAFT, 40), (Report.State.SUBMITTED, 60)]
 
 
@@ -63,13 +97,16 @@ class DemoSummary:
     files: int
 
     def __str__(self) -> str:
-        return (f"{self.national} national and {self.stakeholders} stakeholder reports, "
-                f"{self.answers} answers, {self.files} documents")
+        return (
+            f"{self.national} national and {self.stakeholders} stakeholder reports, "
+            f"{self.answers} answers, {self.files} documents"
+        )
 
 
 class _Maker:
-    def __init__(self, rng: random.Random, report: Report, evaluation: Evaluation,
-                 entity: str) -> None:
+    def __init__(
+        self, rng: random.Random, report: Report, evaluation: Evaluation, entity: str
+    ) -> None:
         self.rng = rng
         self.report = report
         self.evaluation = evaluation
@@ -150,19 +187,24 @@ class _Maker:
                     del self.answers[node.name, row]
 
 
-def _pick_state(rng: random.Random, weights: list[tuple[str, int]]) -> str:
+def _pick_state(rng: random.Random, weights: Sequence[tuple[str, int]]) -> str:
     states, counts = zip(*weights, strict=True)
-    return rng.choices(states, weights=counts)[0]
+    return str(rng.choices(states, weights=counts)[0])
 
 
 def _next_sequence(round_instrument: RoundInstrument) -> int:
-    return (Report.objects.filter(round_instrument=round_instrument)
-            .aggregate(top=Max("sequence"))["top"] or 0) + 1
+    return (
+        Report.objects.filter(round_instrument=round_instrument).aggregate(top=Max("sequence"))[
+            "top"
+        ]
+        or 0
+    ) + 1
 
 
 @transaction.atomic
-def demo_reports_create(*, round_: Round, national: int, stakeholders: int,
-                        seed: int = 2024) -> DemoSummary:
+def demo_reports_create(
+    *, round_: Round, national: int, stakeholders: int, seed: int = 2024
+) -> DemoSummary:
     """Add synthetic reports to a round. National reports go to countries that have none yet."""
     rng = random.Random(seed)
     now = timezone.now()
@@ -178,10 +220,13 @@ def demo_reports_create(*, round_: Round, national: int, stakeholders: int,
         countries: list[MemberState | None] = [None] * count
         if kind == NATIONAL:
             taken = set(round_instrument.reports.values_list("member_state_id", flat=True))
-            free = [state for state in MemberState.objects.order_by("iso3") if state.pk not in taken]
+            free = [
+                state for state in MemberState.objects.order_by("iso3") if state.pk not in taken
+            ]
             rng.shuffle(free)
             countries = list(free[:count])
-        answer_rows: list[AnswerBase] = []
+        answer_rows: list[Answer] = []
+        personal_rows: list[PersonalAnswer] = []
         for index, member_state in enumerate(countries):
             state = _pick_state(rng, NATIONAL_STATES if kind == NATIONAL else STAKEHOLDER_STATES)
             started = now - dt.timedelta(days=rng.randint(1, 29), minutes=rng.randint(0, 600))
@@ -191,12 +236,19 @@ def demo_reports_create(*, round_: Round, national: int, stakeholders: int,
                 label, _category = rng.choice(ENTITY_KINDS)
                 entity = f"Demo {label} {sequence + index} (synthetic)"
             report = Report.objects.create(
-                round_instrument=round_instrument, instrument_version=version,
-                sequence=sequence + index, member_state=member_state, entity_name=entity,
-                state=state, language=rng.choice(["en", "en", "en", "fr"]), is_demo=True,
-                publish_entity_name=rng.random() < 0.7, created_at=started,
+                round_instrument=round_instrument,
+                instrument_version=version,
+                sequence=sequence + index,
+                member_state=member_state,
+                entity_name=entity,
+                state=state,
+                language=rng.choice(["en", "en", "en", "fr"]),
+                is_demo=True,
+                publish_entity_name=rng.random() < 0.7,
+                created_at=started,
                 updated_at=started + dt.timedelta(hours=rng.randint(1, 200)),
-                submitted_at=None if state == Report.State.DRAFT
+                submitted_at=None
+                if state == Report.State.DRAFT
                 else started + dt.timedelta(days=rng.randint(1, 10)),
             )
             evaluation = Evaluation(form, {}, language=report.language)
@@ -204,17 +256,24 @@ def demo_reports_create(*, round_: Round, national: int, stakeholders: int,
             if state == Report.State.DRAFT:
                 # A draft stops somewhere in the middle.
                 pages = form.pages()
-                maker.fill([page for page in pages[: rng.randint(1, len(pages))]])
+                maker.fill(list(pages[: rng.randint(1, len(pages))]))
             else:
                 maker.fill(form.children)
-            file_ids = {}
+            file_ids: dict[tuple[str, str], list[str]] = {}
             for question, row, filename in maker.files:
-                content = (f"Synthetic document attached to {report.reference}, question "
-                           f"{question}. Not real data.\n").encode()
+                content = (
+                    f"Synthetic document attached to {report.reference}, question "
+                    f"{question}. Not real data.\n"
+                ).encode()
                 document = ReportFile(
-                    report=report, question=question, row=row, original_name=filename,
-                    content_type="text/plain", size=len(content),
-                    sha256=hashlib.sha256(content).hexdigest())
+                    report=report,
+                    question=question,
+                    row=row,
+                    original_name=filename,
+                    content_type="text/plain",
+                    size=len(content),
+                    sha256=hashlib.sha256(content).hexdigest(),
+                )
                 document.file.save(filename, ContentFile(content), save=True)
                 file_ids.setdefault((question, row), []).append(str(document.pk))
                 files += 1
@@ -222,13 +281,20 @@ def demo_reports_create(*, round_: Round, national: int, stakeholders: int,
                 maker.answers[key] = ids
             personal = {q.name for q in form.walk() if q.personal}
             for (question, row), value in maker.answers.items():
-                model = PersonalAnswer if question in personal else Answer
-                answer_rows.append(model(report=report, round_instrument=round_instrument,
-                                         question=question, row=row, value=value,
-                                         updated_at=report.updated_at))
+                fields = {
+                    "report": report,
+                    "round_instrument": round_instrument,
+                    "question": question,
+                    "row": row,
+                    "value": value,
+                    "updated_at": report.updated_at,
+                }
+                if question in personal:
+                    personal_rows.append(PersonalAnswer(**fields))
+                else:
+                    answer_rows.append(Answer(**fields))
             made["national" if kind == NATIONAL else "stakeholder"] += 1
-        for model in (Answer, PersonalAnswer):
-            batch = [row for row in answer_rows if type(row) is model]
-            model.objects.bulk_create(batch, batch_size=2000)  # type: ignore[attr-defined]
-            answers += len(batch)
+        Answer.objects.bulk_create(answer_rows, batch_size=2000)
+        PersonalAnswer.objects.bulk_create(personal_rows, batch_size=2000)
+        answers += len(answer_rows) + len(personal_rows)
     return DemoSummary(made["national"], made["stakeholder"], answers, files)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import PurePosixPath
 
@@ -20,18 +21,23 @@ class Round(models.Model):
     number = models.PositiveSmallIntegerField(_("round"), unique=True)
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("title"), max_length=200)
-    report_to = models.CharField(_("reported to"), max_length=200, blank=True,
-                                 help_text=_("e.g. WHA78 (A78/...)"))
+    report_to = models.CharField(
+        _("reported to"), max_length=200, blank=True, help_text=_("e.g. WHA78 (A78/...)")
+    )
     opens_at = models.DateTimeField(_("opens"), null=True, blank=True)
     publication_date = models.DateField(
-        _("publication date"), null=True, blank=True,
+        _("publication date"),
+        null=True,
+        blank=True,
         help_text=_("Nothing of the round is public before this date (after the Health Assembly)."),
     )
     is_demo = models.BooleanField(_("demonstration round"), default=False)
     designated_authorities = models.PositiveSmallIntegerField(
-        _("designated national authorities (historical count)"), null=True, blank=True)
+        _("designated national authorities (historical count)"), null=True, blank=True
+    )
     national_reports_count = models.PositiveSmallIntegerField(
-        _("national reports (historical count)"), null=True, blank=True)
+        _("national reports (historical count)"), null=True, blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -42,7 +48,7 @@ class Round(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def is_published(self, on: timezone.datetime | None = None) -> bool:
+    def is_published(self, on: dt.datetime | None = None) -> bool:
         today = (on or timezone.now()).date()
         return self.publication_date is not None and self.publication_date <= today
 
@@ -51,8 +57,9 @@ class RoundInstrument(models.Model):
     """An instrument version used in a round, with its own opening and closing time."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="instruments")
-    instrument_version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT,
-                                           related_name="round_uses")
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="round_uses"
+    )
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("deadline"))
 
@@ -61,8 +68,10 @@ class RoundInstrument(models.Model):
         verbose_name = _("instrument of a round")
         verbose_name_plural = _("instruments of a round")
         constraints = [
-            models.CheckConstraint(condition=models.Q(opens_at__lt=models.F("closes_at")),
-                                   name="round_instrument_opens_before_closing"),
+            models.CheckConstraint(
+                condition=models.Q(opens_at__lt=models.F("closes_at")),
+                name="round_instrument_opens_before_closing",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -72,7 +81,7 @@ class RoundInstrument(models.Model):
     def instrument(self) -> Instrument:
         return self.instrument_version.instrument
 
-    def is_open(self, at: timezone.datetime | None = None) -> bool:
+    def is_open(self, at: dt.datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.opens_at <= at < self.closes_at
 
@@ -91,16 +100,20 @@ class Report(models.Model):
         RETURNED = "returned", _("Returned for changes")
         VALIDATED = "validated", _("Validated")
 
-    round_instrument = models.ForeignKey(RoundInstrument, on_delete=models.PROTECT,
-                                         related_name="reports")
-    instrument_version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT,
-                                           related_name="reports")
+    round_instrument = models.ForeignKey(
+        RoundInstrument, on_delete=models.PROTECT, related_name="reports"
+    )
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="reports"
+    )
     sequence = models.PositiveIntegerField(_("number"))
-    member_state = models.ForeignKey(MemberState, on_delete=models.PROTECT, null=True,
-                                     blank=True, related_name="reports")
+    member_state = models.ForeignKey(
+        MemberState, on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+    )
     entity_name = models.CharField(_("entity"), max_length=300, blank=True)
-    state = models.CharField(_("state"), max_length=20, choices=State.choices,
-                             default=State.DRAFT, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
+    )
     language = models.CharField(_("language"), max_length=10, default="en")
     access_token = models.CharField(max_length=64, unique=True, default=_new_token)
     publish_entity_name = models.BooleanField(_("entity name may be published"), default=False)
@@ -115,12 +128,15 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         constraints = [
-            models.UniqueConstraint(fields=["round_instrument", "sequence"],
-                                    name="report_sequence_unique"),
+            models.UniqueConstraint(
+                fields=["round_instrument", "sequence"], name="report_sequence_unique"
+            ),
             # One national report per Member State per round instrument.
-            models.UniqueConstraint(fields=["round_instrument", "member_state"],
-                                    condition=models.Q(member_state__isnull=False),
-                                    name="one_national_report_per_country"),
+            models.UniqueConstraint(
+                fields=["round_instrument", "member_state"],
+                condition=models.Q(member_state__isnull=False),
+                name="one_national_report_per_country",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,15 +157,18 @@ class AnswerBase(models.Model):
     """
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="%(class)ss")
-    round_instrument = models.ForeignKey(RoundInstrument, on_delete=models.CASCADE,
-                                         related_name="+")
+    # Indexed together with `question` (see the subclasses), not alone.
+    round_instrument = models.ForeignKey(
+        RoundInstrument, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     question = models.CharField(max_length=100)
     row = models.CharField(max_length=200, blank=True, default="")
     value = models.JSONField(null=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         abstract = True
@@ -162,10 +181,10 @@ class Answer(AnswerBase):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        constraints = [models.UniqueConstraint(fields=["report", "question", "row"],
-                                               name="answer_unique")]
-        indexes = [models.Index(fields=["round_instrument", "question"],
-                                name="answer_by_question")]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "question", "row"], name="answer_unique")
+        ]
+        indexes = [models.Index(fields=["round_instrument", "question"], name="answer_by_question")]
 
 
 class PersonalAnswer(AnswerBase):
@@ -178,8 +197,14 @@ class PersonalAnswer(AnswerBase):
     class Meta:
         verbose_name = _("personal answer")
         verbose_name_plural = _("personal answers")
-        constraints = [models.UniqueConstraint(fields=["report", "question", "row"],
-                                               name="personal_answer_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "question", "row"], name="personal_answer_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["round_instrument", "question"], name="personal_by_question")
+        ]
 
 
 def _document_path(instance: ReportFile, filename: str) -> str:
@@ -200,8 +225,9 @@ class ReportFile(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(default=timezone.now)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["report", "question", "uploaded_at"]

@@ -23,8 +23,11 @@ def _geneva(year: int, month: int, day: int, hour: int = 23, minute: int = 59) -
 
 
 def latest_version(code: str) -> InstrumentVersion | None:
-    return (InstrumentVersion.objects.filter(instrument__code=code)
-            .order_by("-created_at", "-pk").first())
+    return (
+        InstrumentVersion.objects.filter(instrument__code=code)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -50,13 +53,18 @@ def rounds_load_history() -> int:
     fifth.save(update_fields=["opens_at", "publication_date"])
     deadlines = {"isri": _geneva(2024, 7, 31), "nri": _geneva(2024, 8, 31)}
     for code, closes_at in deadlines.items():
-        version = InstrumentVersion.objects.filter(instrument__code=code,
-                                                   version__startswith="2024").first()
+        version = InstrumentVersion.objects.filter(
+            instrument__code=code, version__startswith="2024"
+        ).first()
         if version is not None:
             RoundInstrument.objects.update_or_create(
-                round=fifth, instrument_version__instrument__code=code,
-                defaults={"instrument_version": version, "opens_at": fifth.opens_at,
-                          "closes_at": closes_at},
+                round=fifth,
+                instrument_version__instrument__code=code,
+                defaults={
+                    "instrument_version": version,
+                    "opens_at": fifth.opens_at,
+                    "closes_at": closes_at,
+                },
             )
     return len(rows)
 
@@ -66,7 +74,7 @@ def demo_round_ensure(now: dt.datetime | None = None) -> Round:
     """The demonstration round: open now, with the latest ISRI and NRI, deadlines ahead."""
     now = now or timezone.now()
     today = timezone.localtime(now, GENEVA).date()
-    round_, created = Round.objects.get_or_create(
+    round_, _created = Round.objects.get_or_create(
         number=DEMO_ROUND_NUMBER,
         defaults={
             "year": today.year,
@@ -80,20 +88,27 @@ def demo_round_ensure(now: dt.datetime | None = None) -> Round:
     deadlines = {"isri": 60, "nri": 90}
     for code, days in deadlines.items():
         version = latest_version(code)
-        if version is None or round_.instruments.filter(
-                instrument_version__instrument__code=code).exists():
+        if (
+            version is None
+            or round_.instruments.filter(instrument_version__instrument__code=code).exists()
+        ):
             continue
         closes = timezone.localtime(now, GENEVA) + dt.timedelta(days=days)
         RoundInstrument.objects.create(
-            round=round_, instrument_version=version, opens_at=round_.opens_at or now,
+            round=round_,
+            instrument_version=version,
+            opens_at=round_.opens_at or now,
             closes_at=closes.replace(hour=23, minute=59, second=0, microsecond=0),
         )
     return round_
 
 
 def round_instrument_for(round_: Round, kind: str) -> RoundInstrument | None:
-    return (round_.instruments.select_related("instrument_version__instrument")
-            .filter(instrument_version__instrument__kind=kind).first())
+    return (
+        round_.instruments.select_related("instrument_version__instrument")
+        .filter(instrument_version__instrument__kind=kind)
+        .first()
+    )
 
 
 STAKEHOLDER = Instrument.Kind.STAKEHOLDER

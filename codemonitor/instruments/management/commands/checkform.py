@@ -20,17 +20,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path, help="XLSForm workbooks (.xlsx)")
-        parser.add_argument("--quiet-warnings", action="store_true",
-                            help="do not print warnings")
+        parser.add_argument("--quiet-warnings", action="store_true", help="do not print warnings")
 
     def handle(self, *args: Any, **options: Any) -> None:
         failed = False
         for path in options["files"]:
             try:
                 result = check_file(path)
-            except Exception as error:  # the promise: a message, never a traceback
-                self.stdout.write(f"{path}: the form could not be checked "
-                                  f"({type(error).__name__}: {error})")
+            except Exception as exc:  # the promise: a message, never a traceback
+                self.stdout.write(
+                    f"{path}: the form could not be checked ({type(exc).__name__}: {exc})"
+                )
                 failed = True
                 continue
             if not options["quiet_warnings"]:

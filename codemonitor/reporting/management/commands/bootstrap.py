@@ -22,7 +22,9 @@ from codemonitor.reporting.rounds import demo_round_ensure, rounds_load_history
 
 
 class Command(BaseCommand):
-    help = "Load reference data, instruments, rounds and the demo round; create a Secretariat account."
+    help = (
+        "Load reference data, instruments, rounds and the demo round; create a Secretariat account."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--national", type=int, default=30)
@@ -32,14 +34,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Reference data: {reference_load()}")
         for result in instruments_load_shipped():
-            self.stdout.write(f"Instrument {result.version}: "
-                              f"{'stored' if result.created else 'unchanged'}")
+            self.stdout.write(
+                f"Instrument {result.version}: {'stored' if result.created else 'unchanged'}"
+            )
         self.stdout.write(f"Rounds of history: {rounds_load_history()}")
         if not options["no_demo"]:
             round_ = demo_round_ensure()
             if not Report.objects.filter(round_instrument__round=round_).exists():
-                summary = demo_reports_create(round_=round_, national=options["national"],
-                                              stakeholders=options["stakeholders"])
+                summary = demo_reports_create(
+                    round_=round_,
+                    national=options["national"],
+                    stakeholders=options["stakeholders"],
+                )
                 self.stdout.write(f"{round_}: {summary}")
         password_file = settings.DATA_DIR / "secretariat-password.txt"
         if not User.objects.filter(username="secretariat").exists():

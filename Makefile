@@ -1,0 +1,76 @@
+# Code Monitor — the two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+PORT ?= 8000
+HOST ?= 127.0.0.1
+DATA_DIR ?= $(CURDIR)/var
+export DATA_DIR
+
+# Settings for the test run: a throwaway key, production mode (DEBUG off) as in deployment.
+TEST_ENV := SECRET_KEY=test-only-key-$(shell date +%s)-never-used-in-production-0123456789abcdef DEBUG=0
+
+.PHONY: run test install install-dev system-deps lint typecheck pytest messages forms worker clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Debian packages the tests need (gettext for the catalogs); installed only when missing.
+system-deps:
+	@missing=""; command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(DATA_DIR)/secret-key:
+	@mkdir -p $(DATA_DIR)
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(64))" > $@
+	@chmod 600 $@
+
+# Install, prepare an SQLite database with reference data, instruments and a demo round, and
+# serve Code Monitor on http://$(HOST):$(PORT)/ with gunicorn.
+run: install $(DATA_DIR)/secret-key
+	@export SECRET_KEY="$$(cat $(DATA_DIR)/secret-key)" SECURE_COOKIES=$${SECURE_COOKIES:-0}; \
+	$(MANAGE) migrate --noinput -v0 && \
+	$(MANAGE) collectstatic --noinput -v0 && \
+	$(MANAGE) bootstrap && \
+	echo && echo "Code Monitor is at http://$(HOST):$(PORT)/" && \
+	echo "Sign in as the Secretariat at http://$(HOST):$(PORT)/admin/ — user: secretariat, password: $$(cat $(DATA_DIR)/secretariat-password.txt)" && \
+	echo "Stop with Ctrl+C." && echo && \
+	exec $(BIN)/gunicorn codemonitor.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} --access-logfile -
+
+# Install everything and run the whole suite: lint, types, tests.
+test: install-dev system-deps
+	$(BIN)/ruff check .
+	cd codemonitor && ../$(BIN)/django-admin compilemessages -v0
+	$(TEST_ENV) $(BIN)/mypy .
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+messages: install-dev
+	cd codemonitor && ../$(BIN)/django-admin makemessages --no-obsolete -l fr -l ar -l zh_Hans -l ru -l es
+	cd codemonitor && ../$(BIN)/django-admin compilemessages
+
+forms: install
+	DEBUG=1 $(MANAGE) buildform forms/isri-2024 forms/nri-2024
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

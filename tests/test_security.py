@@ -1,0 +1,44 @@
+"""Security defaults that every response and every account get."""
+
+from __future__ import annotations
+
+import pytest
+
+from codemonitor import settings as project_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_argon2_is_the_password_hasher() -> None:
+    assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_cookies_are_secure_by_default() -> None:
+    assert project_settings.SESSION_COOKIE_SECURE and project_settings.CSRF_COOKIE_SECURE
+    assert project_settings.SESSION_COOKIE_HTTPONLY
+
+
+def test_every_page_has_a_content_security_policy(client, reference) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_health_check(client) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_arabic_pages_are_right_to_left(client, reference) -> None:
+    client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
+    html = client.get("/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+
+
+def test_french_pages_are_translated(client, reference) -> None:
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    html = client.get("/").content.decode()
+    assert "Cycles de notification" in html
