@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from tests.builders import xlsform  # noqa: F401  (re-exported for tests)
 
@@ -15,6 +16,7 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:
     # Argon2 stays the production hasher (checked in test_security); tests use a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    translation.activate("en")  # a request in an earlier test may have left another language
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

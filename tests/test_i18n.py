@@ -12,9 +12,18 @@ LOCALE = Path(__file__).resolve().parents[1] / "codemonitor" / "locale"
 
 def statistics(language: str) -> str:
     result = subprocess.run(
-        ["msgfmt", "--statistics", "--check", "-o", "/dev/null",
-         str(LOCALE / language / "LC_MESSAGES" / "django.po")],
-        capture_output=True, text=True, check=True)
+        [
+            "msgfmt",
+            "--statistics",
+            "--check",
+            "-o",
+            "/dev/null",
+            str(LOCALE / language / "LC_MESSAGES" / "django.po"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return result.stderr
 
 

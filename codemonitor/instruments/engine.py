@@ -18,12 +18,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from codemonitor.instruments import expressions
 from codemonitor.instruments.expressions import Context, ExpressionError, Value
 from codemonitor.instruments.schema import COUNTRIES_LIST, Choice, Form, Question
 from codemonitor.reference.countries import country_codes
+from codemonitor.reference.languages import BY_CODE
 
 AnswerKey = tuple[str, str]
 Answers = Mapping[AnswerKey, Any]
@@ -263,6 +265,11 @@ class Evaluation:
 
     def problem(self, name: str, row: str = "") -> str | None:
         """What is wrong with one answer, in the report's language, or None."""
+        language = BY_CODE.get(self.language)
+        with translation.override(language.django_code if language else None):
+            return self._problem(name, row)
+
+    def _problem(self, name: str, row: str) -> str | None:
         question = self.questions[name]
         if not question.is_input or not self.relevant(name, row):
             return None

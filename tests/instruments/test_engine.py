@@ -216,3 +216,14 @@ def test_nested_repeat_references() -> None:
     assert evaluation.value("inner_sum", "o2") == 4.0
     assert evaluation.value("all_y") == 9.0
     assert [(p.question, p.row) for p in evaluation.problems()] == [("y", "o2/i1")]
+
+
+def test_default_messages_are_in_the_report_language() -> None:
+    f = form(SURVEY)
+    answers = {("has_items", ""): "yes", ("total", ""): "12x"}
+    assert Evaluation(f, answers, language="fr").problem("total") == (
+        "Saisissez un nombre entier, sans espaces ni séparateurs."
+    )
+    assert Evaluation(f, answers, language="en").problem("total") == (
+        "Enter a whole number, without spaces or separators."
+    )
