@@ -168,6 +168,7 @@ USE_TZ = True
 TIME_ZONE = envstr("TIME_ZONE", "Europe/Zurich")
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "codemonitor" / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Uploaded documents are served by views that check access, never as static files.

@@ -42,3 +42,18 @@ def test_french_pages_are_translated(client, reference) -> None:
     client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     html = client.get("/").content.decode()
     assert "Cycles de notification" in html
+
+
+def test_pages_render_with_collected_static_files(client, reference, settings, tmp_path) -> None:
+    """As `make run` serves them: collected, hashed names from the manifest."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+    html = client.get("/").content.decode()
+    assert "/static/codemonitor/site." in html
+    assert "/static/codemonitor/site.css" not in html  # the hashed name
