@@ -12,7 +12,7 @@ export DATA_DIR
 # Settings for the test run: a throwaway key, production mode (DEBUG off) as in deployment.
 TEST_ENV := SECRET_KEY=test-only-key-$(shell date +%s)-never-used-in-production-0123456789abcdef DEBUG=0
 
-.PHONY: run test install install-dev system-deps lint typecheck pytest messages forms worker clean
+.PHONY: run test install install-dev system-deps system-deps-run lint typecheck pytest messages forms worker clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
@@ -30,9 +30,20 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages the tests need (gettext for the catalogs); installed only when missing.
-system-deps:
+# Debian packages, installed only when missing: Pango and fonts for PDF (run and test);
+# gettext for the catalogs and Chromium for the browser tests (test only).
+system-deps-run:
+	@missing=""; \
+	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core fontconfig"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+system-deps: system-deps-run
 	@missing=""; command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -45,7 +56,7 @@ $(DATA_DIR)/secret-key:
 
 # Install, prepare an SQLite database with reference data, instruments and a demo round, and
 # serve Code Monitor on http://$(HOST):$(PORT)/ with gunicorn.
-run: install $(DATA_DIR)/secret-key
+run: install system-deps-run $(DATA_DIR)/secret-key
 	@export SECRET_KEY="$$(cat $(DATA_DIR)/secret-key)" SECURE_COOKIES=$${SECURE_COOKIES:-0}; \
 	$(MANAGE) migrate --noinput -v0 && \
 	$(MANAGE) collectstatic --noinput -v0 && \

@@ -73,10 +73,12 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    "codemonitor.core",
     "codemonitor.accounts",
     "codemonitor.reference",
     "codemonitor.instruments",
     "codemonitor.reporting",
+    "codemonitor.stakeholders",
     "codemonitor.backoffice",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -183,6 +185,19 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FORM_UPLOAD_MAX_BYTES = envint("FORM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Documents attached to reports: per file and per report.
+DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+REPORT_DOCUMENTS_MAX_BYTES = envint("REPORT_DOCUMENTS_MAX_BYTES", 100 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The address of the platform, for links in emails sent outside a request (reminders).
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Rate limits on the open stakeholder form: (uses, per seconds).
+RATE_START_PER_IP = (envint("RATE_START_PER_IP", 20), 3600)
+RATE_START_PER_EMAIL = (envint("RATE_START_PER_EMAIL", 5), 3600)
+RATE_LINK_PER_EMAIL = (envint("RATE_LINK_PER_EMAIL", 5), 3600)
+RATE_UPLOAD_PER_IP = (envint("RATE_UPLOAD_PER_IP", 120), 3600)
 
 # Email.
 EMAIL_HOST = envstr("EMAIL_HOST", "127.0.0.1")
@@ -210,7 +225,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
-if envbool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

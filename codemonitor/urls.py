@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("isri/", include("codemonitor.stakeholders.urls")),
     path("backoffice/", include("codemonitor.backoffice.urls")),
     path("admin/", admin.site.urls),
 ]

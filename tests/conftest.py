@@ -43,3 +43,25 @@ def secretariat(django_user_model):
         is_staff=True,
         is_superuser=True,
     )
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on localhost; Django sends to it."""
+    from tests.smtp import SMTPServer
+
+    with SMTPServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield server.mailbox
+
+
+@pytest.fixture
+def isri_round(instruments):
+    """The demonstration round, its ISRI open now."""
+    from codemonitor.reporting.rounds import demo_round_ensure, round_instrument_for
+
+    round_ = demo_round_ensure()
+    return round_instrument_for(round_, "stakeholder")

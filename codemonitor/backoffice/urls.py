@@ -15,4 +15,13 @@ urlpatterns = [
         views.instrument_version_download,
         name="instrument_version_download",
     ),
+    path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
+    path(
+        "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"
+    ),
+    path(
+        "stakeholder-reports/<int:report_id>/reopen/",
+        views.stakeholder_report_reopen,
+        name="stakeholder_report_reopen",
+    ),
 ]

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from codemonitor.accounts.models import User
 from codemonitor.backoffice.access import secretariat_required
 from codemonitor.backoffice.forms import InstrumentUploadForm
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.instruments.services import InstrumentRefused, instrument_version_upload
+from codemonitor.reference.languages import from_django
 from codemonitor.reporting.models import Report, Round
+from codemonitor.reporting.pages import ReportPages
+from codemonitor.reporting.services import WorkflowError, report_reopen
 
 
 @require_safe
@@ -102,3 +107,71 @@ def instrument_version_download(request: HttpRequest, version_id: int) -> HttpRe
         f'attachment; filename="{version.instrument.code}-{version.version}.xlsx"'
     )
     return response
+
+
+def _stakeholder_reports() -> QuerySet[Report]:
+    return Report.objects.filter(
+        instrument_version__instrument__kind=Instrument.Kind.STAKEHOLDER
+    ).select_related("round_instrument__round", "instrument_version__instrument", "contact")
+
+
+@require_safe
+@secretariat_required
+def stakeholder_reports(request: HttpRequest) -> HttpResponse:
+    """Stakeholder reports with their state; search by entity or email."""
+    reports = _stakeholder_reports().order_by("-updated_at")
+    query = request.GET.get("q", "").strip()[:200]
+    state = request.GET.get("state", "")
+    if query:
+        reports = reports.filter(
+            Q(entity_name__icontains=query) | Q(contact__email__icontains=query)
+        )
+    if state in Report.State.values:
+        reports = reports.filter(state=state)
+    paginator = Paginator(reports, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/stakeholder_reports.html",
+        {
+            "page": page,
+            "query": query,
+            "state": state,
+            "states": Report.State.choices,
+            "total": paginator.count,
+        },
+    )
+
+
+@require_safe
+@secretariat_required
+def stakeholder_report(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = get_object_or_404(_stakeholder_reports(), pk=report_id)
+    pages = ReportPages(report, language=from_django(translation.get_language() or "en"))
+    return render(
+        request,
+        "backoffice/stakeholder_report.html",
+        {
+            "report": report,
+            "review": pages.review(),
+            "files": report.files.order_by("question"),
+            "audit": report.audit.select_related("actor"),
+            "contact": getattr(report, "contact", None),
+        },
+    )
+
+
+@require_POST
+@secretariat_required
+def stakeholder_report_reopen(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = get_object_or_404(_stakeholder_reports(), pk=report_id)
+    user = request.user if isinstance(request.user, User) else None
+    if user is None or (not user.is_superuser and not user.has_perm("reporting.change_report")):
+        raise Http404
+    try:
+        report_reopen(report=report, user=user, reason=request.POST.get("reason", "")[:1000])
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The report is open again for its respondent."))
+    return redirect("backoffice:stakeholder_report", report_id=report.pk)

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import re2
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 32
@@ -29,7 +31,10 @@ Value = str | float | bool | dt.date | list["Value"]
 
 
 class ExpressionError(ValueError):
-    """Anything wrong with an expression: syntax, an unknown name or function, a limit."""
+    """Anything wrong with an expression: syntax, an unknown name or function, a limit.
+
+    The message is translated into the active language when the error is raised.
+    """
 
     def __init__(self, message: str, position: int | None = None) -> None:
         super().__init__(message)
@@ -239,33 +244,55 @@ def tokenize(text: str) -> list[Token]:
         if match is None:
             char = text[position]
             if char in "'\"":
-                raise ExpressionError("a text in quotes is not closed", position)
+                raise ExpressionError(_("a text in quotes is not closed"), position)
             if char == "$":
-                raise ExpressionError("'${' is not closed by '}'", position)
-            hint = {
-                "/": " (paths are not supported: refer to a question as ${name})",
-                "[": " (predicates are not supported)",
-                "|": " (node-set unions are not supported)",
-                "@": " (attributes are not supported)",
-            }.get(char, "")
-            raise ExpressionError(f"unexpected character {char!r}{hint}", position)
+                raise ExpressionError(_("'${' is not closed by '}'"), position)
+            raise ExpressionError(_unexpected_character(char), position)
         kind = match.lastgroup or ""
         value = match.group()
         if kind == "ref":
             name = value[2:-1].strip()
             if not _REF_NAME_RE.match(name):
-                raise ExpressionError(f"{value} is not a valid question reference", position)
+                raise ExpressionError(
+                    # Translators: %(reference)s is what was written, as in "${my name}".
+                    _("%(reference)s is not a valid question reference") % {"reference": value},
+                    position,
+                )
         if kind == "name" and value in _WORD_OPERATORS and _operator_position(tokens):
             kind = "op"
         if kind == "op" and value == "*" and not _operator_position(tokens):
             raise ExpressionError(
-                "'*' outside multiplication (wildcards are not supported)", position
+                _("'*' outside multiplication (wildcards are not supported)"), position
             )
         if kind != "space":
             tokens.append(Token(kind, value, position))
         position = match.end()
     tokens.append(Token("end", "", len(text)))
     return tokens
+
+
+def _unexpected_character(char: str) -> str:
+    arguments = {"character": repr(char)}
+    if char == "/":
+        return (
+            _(
+                # Translators: %(character)s is a character, in quotes, as in '/'; ${name} is
+                # written as is: how a question is referred to.
+                "unexpected character %(character)s "
+                "(paths are not supported: refer to a question as ${name})"
+            )
+            % arguments
+        )
+    if char == "[":
+        return _("unexpected character %(character)s (predicates are not supported)") % arguments
+    if char == "|":
+        return (
+            _("unexpected character %(character)s (node-set unions are not supported)") % arguments
+        )
+    if char == "@":
+        return _("unexpected character %(character)s (attributes are not supported)") % arguments
+    # Translators: %(character)s is a character, in quotes, as in '#'.
+    return _("unexpected character %(character)s") % arguments
 
 
 def _operator_position(tokens: list[Token]) -> bool:
@@ -295,7 +322,9 @@ class _Parser:
     def count(self) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise ExpressionError(f"the expression is too long (more than {MAX_NODES} parts)")
+            raise ExpressionError(
+                _("the expression is too long (more than %(limit)s parts)") % {"limit": MAX_NODES}
+            )
 
     def expression(self, level: int = 0) -> Node:
         if level == len(LEVELS):
@@ -320,7 +349,11 @@ class _Parser:
     def nest(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ExpressionError(f"the expression is nested too deeply (more than {MAX_DEPTH})")
+            raise ExpressionError(
+                # Translators: %(limit)s is the largest number of nested parentheses and calls.
+                _("the expression is nested too deeply (more than %(limit)s)")
+                % {"limit": MAX_DEPTH}
+            )
 
     def primary(self) -> Node:
         token = self.take()
@@ -334,7 +367,7 @@ class _Parser:
         if token.kind == "dot":
             if token.text == "..":
                 raise ExpressionError(
-                    "'..' is not supported: refer to a question as ${name}", token.position
+                    _("'..' is not supported: refer to a question as ${name}"), token.position
                 )
             return Current()
         if token.kind == "lparen":
@@ -349,21 +382,27 @@ class _Parser:
             if self.allow_fields:
                 return Field(token.text)
             raise ExpressionError(
-                f"'{token.text}' is not understood: refer to a question as ${{{token.text}}}",
+                # Translators: %(name)s is a word of the expression; ${%(name)s} is how a
+                # question of that name is written.
+                _("'%(name)s' is not understood: refer to a question as ${%(name)s}")
+                % {"name": token.text},
                 token.position,
             )
         if token.kind == "end":
-            raise ExpressionError("the expression ends too early", token.position)
-        raise ExpressionError(f"unexpected '{token.text}'", token.position)
+            raise ExpressionError(_("the expression ends too early"), token.position)
+        raise ExpressionError(_("unexpected '%(text)s'") % {"text": token.text}, token.position)
 
     def call(self, name_token: Token) -> Node:
         name = name_token.text
         if name not in FUNCTIONS:
             if name in KNOWN_UNSUPPORTED_FUNCTIONS:
                 raise ExpressionError(
-                    f"the function {name}() is not supported", name_token.position
+                    _("the function %(function)s() is not supported") % {"function": name},
+                    name_token.position,
                 )
-            raise ExpressionError(f"unknown function {name}()", name_token.position)
+            raise ExpressionError(
+                _("unknown function %(function)s()") % {"function": name}, name_token.position
+            )
         self.take()  # (
         self.nest()
         args: list[Node] = []
@@ -372,20 +411,12 @@ class _Parser:
             while self.peek().kind == "comma":
                 self.take()
                 args.append(self.expression())
-        self.expect("rparen", "')' or ','")
+        # Translators: what may come after an argument of a function.
+        self.expect("rparen", _("')' or ','"))
         self.depth -= 1
         low, high = FUNCTIONS[name]
         if len(args) < low or (high is not None and len(args) > high):
-            expected = (
-                str(low)
-                if low == high
-                else (f"at least {low}" if high is None else f"{low} to {high}")
-            )
-            plural = "" if expected.split()[-1] == "1" else "s"
-            raise ExpressionError(
-                f"{name}() takes {expected} argument{plural}, not {len(args)}",
-                name_token.position,
-            )
+            raise ExpressionError(_wrong_arguments(name, low, high, len(args)), name_token.position)
         if name == "regex" and isinstance(args[1], Str):
             _compile_regex(args[1].value)
         return Call(name, tuple(args))
@@ -393,24 +424,70 @@ class _Parser:
     def expect(self, kind: str, what: str) -> None:
         token = self.take()
         if token.kind != kind:
-            found = "the end" if token.kind == "end" else f"'{token.text}'"
-            raise ExpressionError(f"expected {what} but found {found}", token.position)
+            if token.kind == "end":
+                # Translators: %(expected)s is what had to come next, as in ')'.
+                message = _("expected %(expected)s but found the end")
+            else:
+                # Translators: %(expected)s is what had to come next, as in ')'; %(found)s is
+                # what came instead.
+                message = _("expected %(expected)s but found '%(found)s'")
+            raise ExpressionError(message % {"expected": what, "found": token.text}, token.position)
+
+
+def _wrong_arguments(name: str, low: int, high: int | None, count: int) -> str:
+    """The message for a call of `name` with `count` arguments instead of `low` to `high`."""
+    arguments = {"function": name, "minimum": low, "maximum": high, "count": count}
+    if low == high:
+        return (
+            ngettext(
+                # Translators: %(function)s is a function's name; %(minimum)s is the number of
+                # arguments it takes, %(count)s the number it was given.
+                "%(function)s() takes %(minimum)s argument, not %(count)s",
+                "%(function)s() takes %(minimum)s arguments, not %(count)s",
+                low,
+            )
+            % arguments
+        )
+    if high is None:
+        return (
+            ngettext(
+                # Translators: %(function)s is a function's name; %(minimum)s is the fewest
+                # arguments it takes, %(count)s the number it was given.
+                "%(function)s() takes at least %(minimum)s argument, not %(count)s",
+                "%(function)s() takes at least %(minimum)s arguments, not %(count)s",
+                low,
+            )
+            % arguments
+        )
+    return (
+        ngettext(
+            # Translators: %(function)s is a function's name; it takes from %(minimum)s to
+            # %(maximum)s arguments and was given %(count)s.
+            "%(function)s() takes %(minimum)s to %(maximum)s argument, not %(count)s",
+            "%(function)s() takes %(minimum)s to %(maximum)s arguments, not %(count)s",
+            high,
+        )
+        % arguments
+    )
 
 
 def parse(text: str, *, allow_fields: bool = False) -> Node:
     """Parse an expression, or raise ExpressionError saying what is wrong and where."""
     if not isinstance(text, str):
-        raise ExpressionError("an expression must be text")
+        raise ExpressionError(_("an expression must be text"))
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters")
+        raise ExpressionError(
+            _("the expression is longer than %(limit)s characters") % {"limit": MAX_LENGTH}
+        )
     if not text.strip():
-        raise ExpressionError("the expression is empty")
+        raise ExpressionError(_("the expression is empty"))
     parser = _Parser(tokenize(text), allow_fields)
     node = parser.expression()
     token = parser.peek()
     if token.kind != "end":
         raise ExpressionError(
-            f"unexpected '{token.text}' after a complete expression", token.position
+            _("unexpected '%(text)s' after a complete expression") % {"text": token.text},
+            token.position,
         )
     return node
 
@@ -516,7 +593,10 @@ def _compile_regex(pattern: str) -> re2._Regexp:
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise ExpressionError(
-            f"the regular expression {pattern!r} is not valid ({reason})"
+            # Translators: %(pattern)s is the regular expression, in quotes; %(reason)s is the
+            # regular expression library's own explanation, in English.
+            _("the regular expression %(pattern)s is not valid (%(reason)s)")
+            % {"pattern": repr(pattern), "reason": reason}
         ) from None
 
 
@@ -546,7 +626,9 @@ def evaluate(node: Node, context: Context) -> Value:
         return context.current
     if isinstance(node, Field):
         if context.choice is None:
-            raise ExpressionError(f"'{node.name}' can only be used in a choice_filter")
+            raise ExpressionError(
+                _("'%(name)s' can only be used in a choice_filter") % {"name": node.name}
+            )
         return context.choice.get(node.name, "")
     if isinstance(node, Neg):
         return -to_number(evaluate(node.operand, context))
@@ -556,7 +638,7 @@ def evaluate(node: Node, context: Context) -> Value:
 
 
 def _chain(node: Chain, context: Context) -> Value:
-    ops = {op for op, _ in node.rest}
+    ops = {op for op, _operand in node.rest}
     if ops <= {"and", "or"}:
         # Short-circuit; one chain holds only one of the two (they differ in precedence).
         result = to_boolean(evaluate(node.first, context))
@@ -594,7 +676,7 @@ def binary(op: str, left: Value, right: Value) -> Value:
         if b == 0 or math.isinf(a) or math.isnan(b):
             return math.nan
         return math.fmod(a, b)
-    raise ExpressionError(f"unknown operator {op!r}")
+    raise ExpressionError(_("unknown operator %(operator)s") % {"operator": repr(op)})
 
 
 def _compare(op: str, left: Value, right: Value) -> bool:
@@ -676,7 +758,7 @@ def _call(node: Call, context: Context) -> Value:
         return to_string(values[0])
     if name == "boolean":
         return to_boolean(values[0])
-    raise ExpressionError(f"unknown function {name}()")
+    raise ExpressionError(_("unknown function %(function)s()") % {"function": name})
 
 
 def _round(number: float, digits: float) -> float:

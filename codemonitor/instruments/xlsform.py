@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from pyxform import aliases as pyxform_aliases
@@ -105,32 +107,34 @@ COLUMN_ALIASES = {
     "value": "name",
 }
 # XLSForm columns whose features Code Monitor does not have: refused when a cell uses them.
+# The features are translated when the message is built; XLSForm's own keywords are not.
 UNSUPPORTED_COLUMNS = {
-    "image": "images in labels",
-    "big-image": "images in labels",
-    "audio": "audio in labels",
-    "video": "video in labels",
-    "media": "media in labels",
+    "image": gettext_noop("images in labels"),
+    "big-image": gettext_noop("images in labels"),
+    "audio": gettext_noop("audio in labels"),
+    "video": gettext_noop("video in labels"),
+    "media": gettext_noop("media in labels"),
     "repeat_count": "repeat_count",
     "jr:count": "repeat_count",
     "count": "repeat_count",
     "parameters": "parameters",
-    "guidance_hint": "guidance hints",
+    "guidance_hint": gettext_noop("guidance hints"),
     "trigger": "trigger",
     "autoplay": "autoplay",
-    "bind": "custom bind attributes",
-    "body": "custom body attributes",
-    "instance": "custom instance attributes",
-    "label_or_hint_media": "media",
-    "save_to": "entities",
-    "choice_filter_media": "media",
-    "constraint_media": "media",
+    "bind": gettext_noop("custom bind attributes"),
+    "body": gettext_noop("custom body attributes"),
+    "instance": gettext_noop("custom instance attributes"),
+    "label_or_hint_media": gettext_noop("media"),
+    "save_to": gettext_noop("entities"),
+    "choice_filter_media": gettext_noop("media"),
+    "constraint_media": gettext_noop("media"),
     "noapperrorstring": "no_app_error_string",
     "no_app_error_string": "no_app_error_string",
-    "compact_tag": "compact tags",
-    "sms_field": "SMS forms",
-    "sms_option": "SMS forms",
+    "compact_tag": gettext_noop("compact tags"),
+    "sms_field": gettext_noop("SMS forms"),
+    "sms_option": gettext_noop("SMS forms"),
 }
+UNTRANSLATED_FEATURES = {"repeat_count", "parameters", "trigger", "autoplay", "no_app_error_string"}
 KOBO_BOOKKEEPING = {"_version_", "xml_type"}
 KNOWN_SETTINGS = {"form_id", "form_title", "version", "default_language"}
 IGNORED_SETTINGS = {
@@ -147,9 +151,12 @@ IGNORED_SETTINGS = {
     "prefix",
     "delimiter",
 }
+# The whole message for each refused setting, translated when it is reported.
 REFUSED_SETTINGS = {
-    "public_key": "encrypted forms (public_key)",
-    "instance_xmlns": "custom XML namespaces (instance_xmlns)",
+    "public_key": gettext_noop("encrypted forms (public_key) are not supported by Code Monitor"),
+    "instance_xmlns": gettext_noop(
+        "custom XML namespaces (instance_xmlns) are not supported by Code Monitor"
+    ),
 }
 
 
@@ -164,11 +171,17 @@ class FormError:
     def __str__(self) -> str:
         where = self.sheet
         if self.row:
-            where += f" row {self.row}"
+            # Translators: where a problem is in a workbook: the sheet's name (survey, choices,
+            # settings...), then the number of a row of that sheet.
+            where = _("%(sheet)s row %(row)s") % {"sheet": where, "row": self.row}
         if self.column:
             column = f"{self.letter} ({self.column})" if self.letter else self.column
-            where += f", column {column}"
-        return f"{where}: {self.message}"
+            # Translators: %(place)s is a sheet's name and maybe a row ("survey row 2");
+            # %(column)s is a column's letter and header, as in "B (name)".
+            where = _("%(place)s, column %(column)s") % {"place": where, "column": column}
+        # Translators: %(place)s says where a problem is in a workbook (sheet, row, column);
+        # %(message)s says what the problem is.
+        return _("%(place)s: %(message)s") % {"place": where, "message": self.message}
 
 
 @dataclass
@@ -183,14 +196,24 @@ class CheckResult:
 
     def summary(self) -> str:
         if self.form is None:
-            return f"{len(self.errors)} error(s)"
+            count = len(self.errors)
+            return ngettext("%(count)s error(s)", "%(count)s error(s)", count) % {"count": count}
         form = self.form
-        pages = len(form.pages())
-        return (
-            f"{form.form_id} version {form.version or '(none)'}: {form.title} — "
-            f"{form.count_questions()} questions on {pages} pages, "
-            f"languages {', '.join(form.languages)}"
-        )
+        # Translators: a form without a version number, in "... version (none): ...".
+        version = form.version or _("(none)")
+        return _(
+            # Translators: one line describing a good form. %(form_id)s and %(version)s identify
+            # it, %(title)s is its title, %(languages)s the codes of its languages ("en, fr").
+            "%(form_id)s version %(version)s: %(title)s — %(questions)s questions on "
+            "%(pages)s pages, languages %(languages)s"
+        ) % {
+            "form_id": form.form_id,
+            "version": version,
+            "title": form.title,
+            "questions": form.count_questions(),
+            "pages": len(form.pages()),
+            "languages": ", ".join(form.languages),
+        }
 
 
 @dataclass
@@ -259,17 +282,25 @@ def read_workbook(data: bytes) -> tuple[dict[str, _Sheet], list[FormError]]:
                 "workbook",
                 0,
                 "",
-                "this is an old Excel file (.xls): save it as "
-                "an Excel workbook (.xlsx) and upload it again",
+                _(
+                    "this is an old Excel file (.xls): save it as "
+                    "an Excel workbook (.xlsx) and upload it again"
+                ),
             )
         ]
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        return {}, [FormError("workbook", 0, "", "the file is not an Excel workbook (.xlsx)")]
+        return {}, [FormError("workbook", 0, "", _("the file is not an Excel workbook (.xlsx)"))]
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged file
         return {}, [
-            FormError("workbook", 0, "", f"the workbook cannot be read ({type(error).__name__})")
+            FormError(
+                "workbook",
+                0,
+                "",
+                # Translators: %(error)s is the name of a Python exception, as in "KeyError".
+                _("the workbook cannot be read (%(error)s)") % {"error": type(error).__name__},
+            )
         ]
     sheets: dict[str, _Sheet] = {}
     errors: list[FormError] = []
@@ -297,7 +328,7 @@ def read_workbook(data: bytes) -> tuple[dict[str, _Sheet], list[FormError]]:
                             worksheet.title,
                             header_number,
                             original,
-                            "this column appears twice",
+                            _("this column appears twice"),
                             get_column_letter(index),
                         )
                     )
@@ -310,7 +341,10 @@ def read_workbook(data: bytes) -> tuple[dict[str, _Sheet], list[FormError]]:
                 if number > MAX_ROWS:
                     errors.append(
                         FormError(
-                            worksheet.title, number, "", f"the sheet has more than {MAX_ROWS} rows"
+                            worksheet.title,
+                            number,
+                            "",
+                            _("the sheet has more than %(limit)s rows") % {"limit": MAX_ROWS},
                         )
                     )
                     break
@@ -323,7 +357,7 @@ def read_workbook(data: bytes) -> tuple[dict[str, _Sheet], list[FormError]]:
                     sheet.rows.append(_Row(number, cells))
             if name in sheets:
                 errors.append(
-                    FormError(worksheet.title, 0, "", "there are two sheets of this name")
+                    FormError(worksheet.title, 0, "", _("there are two sheets of this name"))
                 )
             sheets[name] = sheet
     finally:
@@ -337,7 +371,17 @@ def check_file(path: Path | str) -> CheckResult:
         data = path.read_bytes()
     except OSError as error:
         return CheckResult(
-            None, [FormError(path.name, 0, "", f"cannot read the file ({error.strerror})")]
+            None,
+            [
+                FormError(
+                    path.name,
+                    0,
+                    "",
+                    # Translators: %(reason)s is the operating system's reason, as in
+                    # "No such file or directory".
+                    _("cannot read the file (%(reason)s)") % {"reason": error.strerror},
+                )
+            ],
         )
     return check_workbook(data, default_form_id=path.stem)
 
@@ -371,11 +415,16 @@ class _Checker:
         for name in self.sheets:
             if name in {"external_choices", "entities"}:
                 self.collector.error(
-                    self.sheets[name], 0, "", f"the {name} sheet is not supported by Code Monitor"
+                    self.sheets[name],
+                    0,
+                    "",
+                    # Translators: %(sheet)s is the name of a sheet of an XLSForm
+                    # (external_choices or entities), not to be translated.
+                    _("the %(sheet)s sheet is not supported by Code Monitor") % {"sheet": name},
                 )
         survey = self.sheets.get("survey")
         if survey is None:
-            self.collector.error("survey", 0, "", "the workbook has no sheet named 'survey'")
+            self.collector.error("survey", 0, "", _("the workbook has no sheet named 'survey'"))
             return None
         settings = self._settings()
         choices = self._choices()
@@ -410,26 +459,33 @@ class _Checker:
                     sheet,
                     row.number,
                     column,
-                    f"{REFUSED_SETTINGS[key]} are not supported by Code Monitor",
+                    _(REFUSED_SETTINGS[key]),
                 )
             elif key in IGNORED_SETTINGS:
                 self.collector.warn(
                     sheet,
                     row.number,
                     column,
-                    f"the setting '{column}' has no effect in Code Monitor",
+                    _("the setting '%(setting)s' has no effect in Code Monitor")
+                    % {"setting": column},
                 )
             else:
                 self.collector.warn(
-                    sheet, row.number, column, f"unknown setting '{column}' is ignored"
+                    sheet,
+                    row.number,
+                    column,
+                    _("unknown setting '%(setting)s' is ignored") % {"setting": column},
                 )
         if "form_id" in values and not NAME_RE.match(values["form_id"]):
             self.collector.error(
                 sheet,
                 row.number,
                 "form_id",
-                f"'{values['form_id']}' is not a valid form_id (letters, digits "
-                "and _ only, starting with a letter)",
+                _(
+                    "'%(form_id)s' is not a valid form_id (letters, digits "
+                    "and _ only, starting with a letter)"
+                )
+                % {"form_id": values["form_id"]},
             )
         if "default_language" in values:
             language = language_from_header(values["default_language"])
@@ -438,14 +494,19 @@ class _Checker:
                     sheet,
                     row.number,
                     "default_language",
-                    f"unknown language '{values['default_language']}'; "
-                    "use one of " + _language_list(),
+                    # Translators: %(languages)s lists the languages as they may be written
+                    # in the workbook, as in "English (en), French (fr)".
+                    _("unknown language '%(language)s'; use one of %(languages)s")
+                    % {"language": values["default_language"], "languages": _language_list()},
                 )
             else:
                 self.default_language = language
         if len(sheet.rows) > 1:
             self.collector.warn(
-                sheet, sheet.rows[1].number, "", "only the first row of the settings sheet is read"
+                sheet,
+                sheet.rows[1].number,
+                "",
+                _("only the first row of the settings sheet is read"),
             )
         return values
 
@@ -478,8 +539,13 @@ class _Checker:
                         sheet,
                         0,
                         normalized,
-                        f"translation column for an unknown language '{rest}'; "
-                        "use one of " + _language_list(),
+                        _(
+                            # Translators: %(languages)s lists the languages as they may be
+                            # written in the workbook, as in "English (en), French (fr)".
+                            "translation column for an unknown language '%(language)s'; "
+                            "use one of %(languages)s"
+                        )
+                        % {"language": rest, "languages": _language_list()},
                     )
                 continue
             if base in known:
@@ -493,23 +559,31 @@ class _Checker:
                         sheet,
                         used,
                         normalized,
-                        f"the column '{sheet.headers[normalized][0]}' "
-                        f"({feature}) is not supported by Code Monitor",
+                        # Translators: %(column)s is the header of a column; %(feature)s
+                        # names what it is for, as in "images in labels".
+                        _("the column '%(column)s' (%(feature)s) is not supported by Code Monitor")
+                        % {
+                            "column": sheet.headers[normalized][0],
+                            "feature": feature if feature in UNTRANSLATED_FEATURES else _(feature),
+                        },
                     )
                 continue
             if base.startswith("$") or base in KOBO_BOOKKEEPING:
                 continue  # KoboToolbox's own identifiers of rows, not a feature of the form
             if base.startswith("kobo--") and used:
                 self.collector.error(
-                    sheet, used, normalized, f"the KoboToolbox feature '{base}' is not supported"
+                    sheet,
+                    used,
+                    normalized,
+                    _("the KoboToolbox feature '%(feature)s' is not supported") % {"feature": base},
                 )
             elif used:
                 self.collector.warn(
                     sheet,
                     0,
                     normalized,
-                    f"the column '{sheet.headers[normalized][0]}' is not an "
-                    "XLSForm column and is ignored",
+                    _("the column '%(column)s' is not an XLSForm column and is ignored")
+                    % {"column": sheet.headers[normalized][0]},
                 )
 
     # -- choices ---------------------------------------------------------------------------
@@ -522,7 +596,10 @@ class _Checker:
         for required in ("list_name", "name"):
             if required not in sheet.headers:
                 self.collector.error(
-                    sheet, 0, required, f"the choices sheet has no '{required}' column"
+                    sheet,
+                    0,
+                    required,
+                    _("the choices sheet has no '%(column)s' column") % {"column": required},
                 )
         lists: dict[str, list[Choice]] = {}
         seen: dict[tuple[str, str], int] = {}
@@ -532,7 +609,7 @@ class _Checker:
             if not list_name:
                 if name or any(k.startswith("label") for k in row.cells):
                     self.collector.error(
-                        sheet, row.number, "list_name", "the choice has no list_name"
+                        sheet, row.number, "list_name", _("the choice has no list_name")
                     )
                 continue
             if list_name == COUNTRIES_LIST:
@@ -540,16 +617,21 @@ class _Checker:
                     sheet,
                     row.number,
                     "list_name",
-                    "'countries' is the built-in list of Member States and "
-                    "regions; give this list another name",
+                    _(
+                        "'countries' is the built-in list of Member States and "
+                        "regions; give this list another name"
+                    ),
                 )
                 continue
             if not name:
-                self.collector.error(sheet, row.number, "name", "the choice has no name")
+                self.collector.error(sheet, row.number, "name", _("the choice has no name"))
                 continue
             if any(char.isspace() for char in name):
                 self.collector.error(
-                    sheet, row.number, "name", f"the choice name '{name}' contains a space"
+                    sheet,
+                    row.number,
+                    "name",
+                    _("the choice name '%(name)s' contains a space") % {"name": name},
                 )
                 continue
             if (list_name, name) in seen:
@@ -557,8 +639,9 @@ class _Checker:
                     sheet,
                     row.number,
                     "name",
-                    f"the choice '{name}' is already in list '{list_name}' "
-                    f"(row {seen[list_name, name]})",
+                    # Translators: %(row)s is the number of the row where the choice is.
+                    _("the choice '%(name)s' is already in list '%(list)s' (row %(row)s)")
+                    % {"name": name, "list": list_name, "row": seen[list_name, name]},
                 )
                 continue
             seen[list_name, name] = row.number
@@ -579,7 +662,10 @@ class _Checker:
         for required in ("type", "name"):
             if required not in sheet.headers:
                 self.collector.error(
-                    sheet, 0, required, f"the survey sheet has no '{required}' column"
+                    sheet,
+                    0,
+                    required,
+                    _("the survey sheet has no '%(column)s' column") % {"column": required},
                 )
         if "type" not in sheet.headers:
             return []
@@ -592,7 +678,7 @@ class _Checker:
             typed_rows += 1
             type_text = re.sub(r"\s+", " ", row.cells.get("type", "")).strip()
             if not type_text:
-                self.collector.error(sheet, row.number, "type", "the row has no type")
+                self.collector.error(sheet, row.number, "type", _("the row has no type"))
                 continue
             question = self._question(sheet, row, type_text, choices)
             if question is None:
@@ -602,21 +688,26 @@ class _Checker:
                 continue
             name = question.name
             if not name:
-                self.collector.error(sheet, row.number, "name", "the question has no name")
+                self.collector.error(sheet, row.number, "name", _("the question has no name"))
             elif not NAME_RE.match(name):
                 self.collector.error(
                     sheet,
                     row.number,
                     "name",
-                    f"'{name}' is not a valid name (letters, digits, _ - . only, "
-                    "starting with a letter or _)",
+                    _(
+                        "'%(name)s' is not a valid name (letters, digits, _ - . only, "
+                        "starting with a letter or _)"
+                    )
+                    % {"name": name},
                 )
             elif name in names:
                 self.collector.error(
                     sheet,
                     row.number,
                     "name",
-                    f"the name '{name}' is already used in row {names[name]}",
+                    # Translators: %(row)s is the number of the row that already uses the name.
+                    _("the name '%(name)s' is already used in row %(row)s")
+                    % {"name": name, "row": names[name]},
                 )
             else:
                 names[name] = row.number
@@ -627,10 +718,15 @@ class _Checker:
         for container, number in stack:
             kind = "begin_repeat" if container.kind == "repeat" else "begin_group"
             self.collector.error(
-                sheet, number, "type", f"{kind} '{container.name}' is never closed"
+                sheet,
+                number,
+                "type",
+                # Translators: %(type)s is begin_group or begin_repeat, not to be translated;
+                # %(name)s is the name of the group or repeat.
+                _("%(type)s '%(name)s' is never closed") % {"type": kind, "name": container.name},
             )
         if not typed_rows:
-            self.collector.error(sheet, 0, "", "the form has no questions")
+            self.collector.error(sheet, 0, "", _("the form has no questions"))
         self._check_expressions(sheet, root, pending)
         return root
 
@@ -662,14 +758,19 @@ class _Checker:
                     sheet,
                     row.number,
                     "appearance",
-                    f"the appearance '{word}' is not supported (supported: "
-                    + ", ".join(sorted(SUPPORTED_APPEARANCES))
-                    + ")",
+                    # Translators: %(supported)s lists XLSForm appearances, not to be
+                    # translated, as in "field-list, minimal".
+                    _("the appearance '%(appearance)s' is not supported (supported: %(supported)s)")
+                    % {"appearance": word, "supported": ", ".join(sorted(SUPPORTED_APPEARANCES))},
                 )
         personal = cells.get("personal_data", "")
         if personal and personal not in pyxform_aliases.yes_no:
             self.collector.error(
-                sheet, row.number, "personal_data", f"'{personal}' is not yes or no"
+                sheet,
+                row.number,
+                "personal_data",
+                # Translators: yes and no are the values allowed in the cell, not to be translated.
+                _("'%(value)s' is not yes or no") % {"value": personal},
             )
         question = Question(
             kind=kind,
@@ -696,14 +797,15 @@ class _Checker:
                 sheet,
                 row.number,
                 "calculation",
-                f"the calculate '{question.name}' has no calculation",
+                # Translators: calculate is an XLSForm type, not to be translated.
+                _("the calculate '%(name)s' has no calculation") % {"name": question.name},
             )
         if question.choice_filter and kind not in {"select_one", "select_multiple"}:
             self.collector.error(
                 sheet,
                 row.number,
                 "choice_filter",
-                "a choice_filter only applies to select_one and select_multiple",
+                _("a choice_filter only applies to select_one and select_multiple"),
             )
         if question.default and kind in {"integer", "decimal"}:
             if expressions.to_number(question.default) != expressions.to_number(
@@ -713,14 +815,15 @@ class _Checker:
                     sheet,
                     row.number,
                     "default",
-                    f"the default '{question.default}' is not a number",
+                    _("the default '%(value)s' is not a number") % {"value": question.default},
                 )
             elif kind == "integer" and "." in question.default:
                 self.collector.error(
                     sheet,
                     row.number,
                     "default",
-                    f"the default '{question.default}' is not a whole number",
+                    _("the default '%(value)s' is not a whole number")
+                    % {"value": question.default},
                 )
         if (
             question.default
@@ -731,7 +834,8 @@ class _Checker:
                 sheet,
                 row.number,
                 "default",
-                f"the default '{question.default}' is not a date (YYYY-MM-DD)",
+                _("the default '%(value)s' is not a date (YYYY-MM-DD)")
+                % {"value": question.default},
             )
         if (
             kind
@@ -751,7 +855,7 @@ class _Checker:
             and "label" not in "".join(row.cells)
             and kind != "group"
         ):
-            self.collector.warn(sheet, row.number, "label", "the question has no label")
+            self.collector.warn(sheet, row.number, "label", _("the question has no label"))
         return question
 
     def _type(
@@ -768,13 +872,16 @@ class _Checker:
                         sheet,
                         row.number,
                         "type",
-                        f"the type '{alias}' is not supported by Code Monitor",
+                        _("the type '%(type)s' is not supported by Code Monitor") % {"type": alias},
                     )
                     return "", ""
                 parts = rest.split()
                 if not parts:
                     self.collector.error(
-                        sheet, row.number, "type", f"'{type_text}' names no choice list"
+                        sheet,
+                        row.number,
+                        "type",
+                        _("'%(type)s' names no choice list") % {"type": type_text},
                     )
                     return "", ""
                 if len(parts) > 1:
@@ -783,15 +890,20 @@ class _Checker:
                             sheet,
                             row.number,
                             "type",
-                            "'or_other' is not supported: add an 'other' choice "
-                            "and a text question relevant to it",
+                            _(
+                                # Translators: or_other is an XLSForm keyword, and 'other' the
+                                # name of a choice: neither is to be translated.
+                                "'or_other' is not supported: add an 'other' choice "
+                                "and a text question relevant to it"
+                            ),
                         )
                     else:
                         self.collector.error(
                             sheet,
                             row.number,
                             "type",
-                            f"unexpected '{' '.join(parts[1:])}' after the choice list name",
+                            _("unexpected '%(text)s' after the choice list name")
+                            % {"text": " ".join(parts[1:])},
                         )
                     return "", ""
                 list_name = parts[0]
@@ -800,7 +912,8 @@ class _Checker:
                         sheet,
                         row.number,
                         "type",
-                        f"the choice list '{list_name}' is not on the choices sheet",
+                        _("the choice list '%(list)s' is not on the choices sheet")
+                        % {"list": list_name},
                     )
                     return "", ""
                 return SELECT_TYPES[alias], list_name
@@ -809,10 +922,12 @@ class _Checker:
                 sheet,
                 row.number,
                 "type",
-                f"the type '{type_text}' is not supported by Code Monitor",
+                _("the type '%(type)s' is not supported by Code Monitor") % {"type": type_text},
             )
         else:
-            self.collector.error(sheet, row.number, "type", f"unknown type '{type_text}'")
+            self.collector.error(
+                sheet, row.number, "type", _("unknown type '%(type)s'") % {"type": type_text}
+            )
         return "", ""
 
     def _close(
@@ -821,7 +936,12 @@ class _Checker:
         word = "end_repeat" if kind == "repeat" else "end_group"
         if not stack:
             self.collector.error(
-                sheet, row.number, "type", f"{word} without a matching begin_{kind}"
+                sheet,
+                row.number,
+                "type",
+                # Translators: %(end)s is end_group or end_repeat, %(begin)s begin_group or
+                # begin_repeat: XLSForm types, not to be translated.
+                _("%(end)s without a matching %(begin)s") % {"end": word, "begin": f"begin_{kind}"},
             )
             return
         container, number = stack[-1]
@@ -831,7 +951,11 @@ class _Checker:
                 sheet,
                 row.number,
                 "type",
-                f"{word} closes {opened} '{container.name}' of row {number}",
+                # Translators: %(end)s is end_group or end_repeat, %(begin)s begin_group or
+                # begin_repeat: XLSForm types, not to be translated. %(name)s is the name of the
+                # group or repeat, %(row)s the row where it begins.
+                _("%(end)s closes %(begin)s '%(name)s' of row %(row)s")
+                % {"end": word, "begin": opened, "name": container.name, "row": number},
             )
         stack.pop()
 
@@ -856,7 +980,10 @@ class _Checker:
                     continue
                 for name in sorted(expressions.references(tree) - known):
                     self.collector.error(
-                        sheet, row.number, column, f"${{{name}}} refers to no question of this form"
+                        sheet,
+                        row.number,
+                        column,
+                        _("${%(name)s} refers to no question of this form") % {"name": name},
                     )
                 for node in expressions.walk(tree):
                     if isinstance(node, expressions.Call) and node.name in {"count", "sum"}:
@@ -866,8 +993,13 @@ class _Checker:
                                 sheet,
                                 row.number,
                                 column,
-                                f"{node.name}() takes a ${{name}} of a repeat "
-                                "or of a question inside one",
+                                _(
+                                    # Translators: %(function)s is count or sum; ${name} is
+                                    # written as is, a question's name in XLSForm's syntax.
+                                    "%(function)s() takes a ${name} of a repeat "
+                                    "or of a question inside one"
+                                )
+                                % {"function": node.name},
                             )
                         elif (
                             arg.name in known
@@ -878,14 +1010,22 @@ class _Checker:
                                 sheet,
                                 row.number,
                                 column,
-                                f"{node.name}(${{{arg.name}}}): "
-                                f"'{arg.name}' is not a repeat or inside one",
+                                _(
+                                    # Translators: %(function)s is count or sum, %(name)s the
+                                    # name of a question.
+                                    "%(function)s(${%(name)s}): "
+                                    "'%(name)s' is not a repeat or inside one"
+                                )
+                                % {"function": node.name, "name": arg.name},
                             )
                 if column in {"calculation", "relevant"}:
                     dependencies |= expressions.references(tree)
             if question.kind in {"group", "repeat"} and question.constraint:
                 self.collector.error(
-                    sheet, row.number, "constraint", "a group or repeat cannot have a constraint"
+                    sheet,
+                    row.number,
+                    "constraint",
+                    _("a group or repeat cannot have a constraint"),
                 )
             parsed[question.name] = dependencies
         self._check_cycles(sheet, pending, parsed)
@@ -928,7 +1068,12 @@ class _Checker:
                         reported |= set(cycle)
                         shown = " → ".join(f"${{{n}}}" for n in [*cycle, child])
                         self.collector.error(
-                            sheet, rows.get(child, 0), "", f"circular reference: {shown}"
+                            sheet,
+                            rows.get(child, 0),
+                            "",
+                            # Translators: %(cycle)s is a chain of question references, as in
+                            # "${a} → ${b} → ${a}".
+                            _("circular reference: %(cycle)s") % {"cycle": shown},
                         )
                 elif not state.get(child) and child in graph:
                     state[child] = 1
@@ -939,7 +1084,12 @@ class _Checker:
 def _expression_message(error: expressions.ExpressionError) -> str:
     if error.position is None:
         return error.message
-    return f"{error.message} (at character {error.position + 1})"
+    # Translators: %(message)s says what is wrong with an expression; %(position)s is the
+    # number of the character where it is, counting from 1.
+    return _("%(message)s (at character %(position)s)") % {
+        "message": error.message,
+        "position": error.position + 1,
+    }
 
 
 def _language_list() -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
+import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -86,10 +88,6 @@ class RoundInstrument(models.Model):
         return self.opens_at <= at < self.closes_at
 
 
-def _new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 class Report(models.Model):
     """One filled-in instrument: a national report or a stakeholder report."""
 
@@ -115,7 +113,9 @@ class Report(models.Model):
         _("state"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
     )
     language = models.CharField(_("language"), max_length=10, default="en")
-    access_token = models.CharField(max_length=64, unique=True, default=_new_token)
+    # The identifier in page addresses; access is decided by the session or the account.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    visited_pages = models.JSONField(default=list, blank=True)
     publish_entity_name = models.BooleanField(_("entity name may be published"), default=False)
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("started"), default=timezone.now)
@@ -237,3 +237,69 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ReportContact(models.Model):
+    """Where a stakeholder report's private links go. Personal data: never published."""
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="contact")
+    email = models.EmailField(_("email"))
+    email_verified_at = models.DateTimeField(_("email address confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report contact")
+        verbose_name_plural = _("report contacts")
+        indexes = [models.Index(fields=["email"], name="contact_by_email")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ReportLink(models.Model):
+    """A private link sent by email. Only a digest of its token is stored."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links")
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("private link")
+        verbose_name_plural = _("private links")
+
+    def __str__(self) -> str:
+        return f"link to {self.report_id}"
+
+    @classmethod
+    def issue(cls, report: Report) -> str:
+        """Create a link and return its token (the only time the token exists in clear)."""
+        token = secrets.token_urlsafe(32)
+        cls.objects.create(report=report, token_digest=token_digest(token))
+        return token
+
+
+class AuditEntry(models.Model):
+    """Who did what to a report, when. Written by the service functions; never edited."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="audit", null=True, blank=True
+    )
+    action = models.CharField(_("action"), max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(_("by"), max_length=200, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

@@ -1,0 +1,37 @@
+"""Sending email in the recipient's language, from templates, with attachments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from codemonitor.reference.languages import BY_CODE
+
+
+def mail_send(
+    *,
+    to: Sequence[str],
+    template: str,
+    context: dict[str, Any],
+    language: str = "en",
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> None:
+    """Render `email/<template>.subject.txt` and `.body.txt` in `language` and send them.
+
+    Raises on SMTP failure: callers decide whether a failure undoes their work.
+    """
+    code = BY_CODE[language].django_code if language in BY_CODE else "en"
+    with translation.override(code):
+        subject = " ".join(render_to_string(f"email/{template}.subject.txt", context).split())
+        body = render_to_string(f"email/{template}.body.txt", context)
+    message = EmailMessage(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=list(to)
+    )
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
+    message.send(fail_silently=False)

@@ -1,0 +1,54 @@
+"""Display names of Member States and regions in the six languages."""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+
+import pycountry
+from django.utils.translation import gettext_lazy as _
+
+from codemonitor.reference.languages import BY_CODE
+
+REGION_NAMES = {
+    "AFR": _("African Region"),
+    "AMR": _("Region of the Americas"),
+    "SEAR": _("South-East Asia Region"),
+    "EUR": _("European Region"),
+    "EMR": _("Eastern Mediterranean Region"),
+    "WPR": _("Western Pacific Region"),
+}
+# pycountry's catalogs of ISO 3166 names, by our language codes.
+_ISO_CATALOGS = {"fr": "fr", "ar": "ar", "zh": "zh_CN", "ru": "ru", "es": "es"}
+
+
+@cache
+def _iso_translation(language: str) -> gettext.NullTranslations:
+    catalog = _ISO_CATALOGS.get(language)
+    if catalog is None:
+        return gettext.NullTranslations()
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[catalog], fallback=True
+    )
+
+
+def country_labels(language: str = "en") -> dict[str, str]:
+    """Code -> display name for the built-in `countries` list: Member States, then regions.
+
+    English uses the names the Secretariat keeps (WHO's names where set); other languages use
+    the ISO 3166 names in that language.
+    """
+    from codemonitor.reference.models import MemberState
+
+    language = language if language in BY_CODE else "en"
+    labels: dict[str, str] = {}
+    translation = _iso_translation(language)
+    for state in MemberState.objects.order_by("iso3"):
+        if language == "en" or state.display_name:
+            labels[state.iso3] = state.name
+        else:
+            country = pycountry.countries.get(alpha_3=state.iso3)
+            labels[state.iso3] = translation.gettext(country.name) if country else state.name
+    for code, name in REGION_NAMES.items():
+        labels[code] = str(name)
+    return labels

@@ -1,0 +1,226 @@
+"""Workflow of reports: start, submit, reopen. Each checks, saves and audits in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from codemonitor.accounts.models import User
+from codemonitor.core.mail import mail_send
+from codemonitor.instruments.engine import Evaluation, Problem
+from codemonitor.reporting.answers import answer_save, answers_load
+from codemonitor.reporting.models import (
+    AuditEntry,
+    Report,
+    ReportContact,
+    ReportLink,
+    RoundInstrument,
+)
+
+log = logging.getLogger(__name__)
+
+
+class WorkflowError(Exception):
+    """A transition that is not allowed now; the message says why, for the person asking."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+def _next_sequence(round_instrument: RoundInstrument) -> int:
+    top = Report.objects.filter(round_instrument=round_instrument).aggregate(top=Max("sequence"))
+    return (top["top"] or 0) + 1
+
+
+def stakeholder_report_start(
+    *,
+    round_instrument: RoundInstrument,
+    email: str,
+    entity_name: str,
+    language: str,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Start a stakeholder report (its private link is sent by `report_links_send`)."""
+    now = now or timezone.now()
+    if now < round_instrument.opens_at:
+        raise WorkflowError(_("Reporting has not opened yet."))
+    if now >= round_instrument.closes_at:
+        raise WorkflowError(
+            _("The deadline for this report has passed: no new report can be started.")
+        )
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(
+                    round_instrument=round_instrument,
+                    instrument_version=round_instrument.instrument_version,
+                    sequence=_next_sequence(round_instrument),
+                    entity_name=entity_name[:300],
+                    language=language,
+                    created_at=now,
+                    updated_at=now,
+                )
+                break
+        except IntegrityError:  # two starts took the same number: take the next one
+            continue
+    else:
+        raise WorkflowError(_("The report could not be started; please try again."))
+    with transaction.atomic():
+        ReportContact.objects.create(report=report, email=email)
+        questions = report.instrument_version.form.questions()
+        if "entity_name" in questions:
+            answer_save(report=report, question="entity_name", value=entity_name)
+        if "email" in questions:
+            answer_save(report=report, question="email", value=email)
+        AuditEntry.objects.create(
+            report=report,
+            action="report.started",
+            actor_label="respondent",
+            data={"language": language},
+        )
+    return report
+
+
+def report_link_open(*, token: str) -> Report | None:
+    """The report a private link opens; confirms the email address it was sent to."""
+    from codemonitor.reporting.models import token_digest
+
+    link = (
+        ReportLink.objects.select_related("report").filter(token_digest=token_digest(token)).first()
+    )
+    if link is None:
+        return None
+    now = timezone.now()
+    ReportLink.objects.filter(pk=link.pk).update(last_used_at=now)
+    ReportContact.objects.filter(report=link.report, email_verified_at__isnull=True).update(
+        email_verified_at=now
+    )
+    return link.report
+
+
+def report_submit(
+    *,
+    report: Report,
+    actor_label: str = "respondent",
+    user: User | None = None,
+    now: dt.datetime | None = None,
+    allow_late: bool = False,
+) -> bool:
+    """Submit a draft. Returns True if this call submitted it, False if it already was.
+
+    A retried or doubled request finds the report submitted and does nothing: one submission,
+    one email.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.state != Report.State.DRAFT:
+            report.refresh_from_db()
+            return False
+        late = now >= locked.round_instrument.closes_at
+        if late and not allow_late:
+            raise WorkflowError(
+                _(
+                    "The deadline has passed: this report can no longer be "
+                    "submitted. It stays readable."
+                )
+            )
+        contact = ReportContact.objects.filter(report=locked).first()
+        if contact is not None and contact.email_verified_at is None:
+            raise WorkflowError(
+                _(
+                    "Open the private link we sent to %(email)s to confirm the "
+                    "address; you can submit from that link."
+                )
+                % {"email": contact.email}
+            )
+        evaluation = Evaluation(
+            locked.instrument_version.form,
+            answers_load(locked),
+            language=locked.language,
+            today=timezone.localdate(),
+        )
+        problems = evaluation.problems()
+        if problems:
+            raise WorkflowError(
+                _("Some answers need attention before the report can be submitted."), problems
+            )
+        locked.state = Report.State.SUBMITTED
+        locked.submitted_at = now
+        locked.is_late = late
+        locked.save(update_fields=["state", "submitted_at", "is_late"])
+        AuditEntry.objects.create(
+            report=locked, action="report.submitted", actor=user, actor_label=actor_label, at=now
+        )
+        transaction.on_commit(lambda: _send_receipt(locked.pk))
+    report.refresh_from_db()
+    return True
+
+
+def _send_receipt(report_id: int) -> None:
+    from codemonitor.reporting.receipt import receipt_pdf
+
+    report = Report.objects.select_related("round_instrument__round", "contact").get(pk=report_id)
+    contact = getattr(report, "contact", None)
+    if contact is None:
+        return
+    try:
+        mail_send(
+            to=[contact.email],
+            template="receipt",
+            language=report.language,
+            context={"report": report, "round": report.round_instrument.round},
+            attachments=[(f"{report.reference}.pdf", receipt_pdf(report), "application/pdf")],
+        )
+    except Exception:  # the submission stands; the receipt can be downloaded again
+        log.exception("receipt email for %s failed", report.reference)
+        AuditEntry.objects.create(
+            report=report, action="report.receipt.failed", actor_label="system"
+        )
+    else:
+        AuditEntry.objects.create(report=report, action="report.receipt.sent", actor_label="system")
+
+
+def report_reopen(*, report: Report, user: User, reason: str = "") -> None:
+    """The Secretariat reopens a submitted stakeholder report for the respondent."""
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.state == Report.State.DRAFT:
+            raise WorkflowError(_("The report is already open."))
+        locked.state = Report.State.DRAFT
+        locked.save(update_fields=["state"])
+        AuditEntry.objects.create(
+            report=locked,
+            action="report.reopened",
+            actor=user,
+            actor_label=user.get_username(),
+            data={"reason": reason},
+        )
+    report.refresh_from_db()
+
+
+def report_links_send(*, report: Report, base_url: str) -> None:
+    """Email a new private link to the report's contact address."""
+    from django.urls import reverse
+
+    contact = report.contact
+    token = ReportLink.issue(report)
+    mail_send(
+        to=[contact.email],
+        template="private_link",
+        language=report.language,
+        context={
+            "report": report,
+            "round": report.round_instrument.round,
+            "link": base_url + reverse("stakeholders:link", args=[token]),
+            "deadline": report.round_instrument.closes_at,
+        },
+    )
+    AuditEntry.objects.create(report=report, action="report.link.sent", actor_label="system")

@@ -1,0 +1,184 @@
+"""Review, submit once, confirmation, receipt (PDF and email), deadline, reopening."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from pypdf import PdfReader
+
+from codemonitor.reporting.models import AuditEntry, Report
+from codemonitor.reporting.pages import field_key
+from tests.smtp import Mailbox
+from tests.stakeholders.helpers import autosave, link_from, page_url, start_report
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def verified(client, isri_round, smtp):
+    """A started report whose respondent has opened the emailed link."""
+    report = start_report(client, isri_round.round.number)
+    client.get(link_from(smtp.wait_for(1)[0]))
+    autosave(client, report, field_key("q1_answer"), "Nurse emigration doubled since 2021.", page=4)
+    autosave(client, report, field_key("q1_source_countries"), ["GHA", "NGA"], page=4)
+    return report
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_review_lists_every_answer_with_a_way_back(client, verified) -> None:
+    html = client.get(f"/isri/report/{verified.uuid}/review/").content.decode()
+    assert "Nurse emigration doubled since 2021." in html
+    assert "Ghana, Nigeria" in html
+    assert html.count(">Change</a>") == 13
+    assert "Submit the report" in html
+
+
+def test_submit_once_with_confirmation_receipt_and_email(
+    client, verified, smtp, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/isri/report/{verified.uuid}/submit/")
+    assert response["Location"] == f"/isri/report/{verified.uuid}/done/"
+    verified.refresh_from_db()
+    assert verified.state == Report.State.SUBMITTED
+    done = client.get(response["Location"]).content.decode()
+    assert verified.reference in done
+    assert verified.reference.startswith("ISRI-") and verified.reference.endswith("-000001")
+    receipt = client.get(f"/isri/report/{verified.uuid}/receipt.pdf")
+    assert receipt["Content-Type"] == "application/pdf"
+    text = pdf_text(receipt.content)
+    assert verified.reference in text
+    assert "Nurse emigration doubled since 2021." in text
+    assert verified.round_instrument.round.title.split(" (")[0] in text
+    messages = smtp.wait_for(2)
+    receipt_mail = messages[1]
+    assert verified.reference in receipt_mail["Subject"]
+    [(name, attached)] = Mailbox.attachments(receipt_mail)
+    assert name == f"{verified.reference}.pdf"
+    assert "Nurse emigration doubled since 2021." in pdf_text(attached)
+
+
+def test_a_double_submit_makes_one_submission_and_one_email(
+    client, verified, smtp, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/isri/report/{verified.uuid}/submit/")
+        second = client.post(f"/isri/report/{verified.uuid}/submit/")
+    assert second["Location"] == f"/isri/report/{verified.uuid}/done/"
+    assert AuditEntry.objects.filter(report=verified, action="report.submitted").count() == 1
+    smtp.wait_for(3, timeout=1.5)
+    assert len(smtp.messages) == 2  # the link, then one receipt
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submits_make_one_submission(isri_round, smtp) -> None:
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the row lock is exercised on PostgreSQL")
+    from codemonitor.reporting.models import ReportContact
+    from codemonitor.reporting.services import report_submit, stakeholder_report_start
+
+    report = stakeholder_report_start(
+        round_instrument=isri_round, email="a@example.org", entity_name="Concurrent", language="en"
+    )
+    ReportContact.objects.filter(report=report).update(email_verified_at=timezone.now())
+    results: list[bool] = []
+
+    def submit() -> None:
+        results.append(report_submit(report=Report.objects.get(pk=report.pk)))
+        connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, False, False, True]
+
+
+def test_submission_needs_the_emailed_link(client, isri_round, smtp) -> None:
+    report = start_report(client, isri_round.round.number)
+    review = client.get(f"/isri/report/{report.uuid}/review/").content.decode()
+    assert "To submit, open the private link we sent to amina@example.org" in review
+    response = client.post(f"/isri/report/{report.uuid}/submit/", follow=True)
+    assert (
+        "Open the private link we sent to amina@example.org to confirm the address; you "
+        "can submit from that link."
+    ) in response.content.decode()
+    report.refresh_from_db()
+    assert report.state == Report.State.DRAFT
+
+
+def test_answers_that_need_attention_block_submission(client, verified) -> None:
+    autosave(client, verified, field_key("email"), "", page=2)
+    review = client.get(f"/isri/report/{verified.uuid}/review/").content.decode()
+    assert "1 answer needs attention before you can submit" in review
+    assert "Submit the report" not in review
+    response = client.post(f"/isri/report/{verified.uuid}/submit/", follow=True)
+    assert (
+        "Some answers need attention before the report can be submitted."
+        in response.content.decode()
+    )
+
+
+def test_no_submission_after_the_deadline_but_drafts_stay_readable(client, verified) -> None:
+    verified.round_instrument.closes_at = timezone.now()
+    verified.round_instrument.save()
+    response = client.post(f"/isri/report/{verified.uuid}/submit/", follow=True)
+    assert (
+        "The deadline has passed: this report can no longer be submitted. It stays readable."
+    ) in response.content.decode()
+    page = client.get(page_url(verified, 4))
+    assert page.status_code == 200
+    assert "Nurse emigration doubled since 2021." in page.content.decode()
+
+
+def test_a_submitted_report_is_read_only_for_the_respondent(client, verified) -> None:
+    client.post(f"/isri/report/{verified.uuid}/submit/")
+    html = client.get(page_url(verified, 4)).content.decode()
+    assert "This report has been submitted" in html and "readonly" in html
+    response = autosave(client, verified, field_key("q1_answer"), "changed", page=4)
+    assert response.status_code == 409
+    posted = client.post(page_url(verified, 4), {field_key("q1_answer"): "changed"})
+    assert posted["Location"] == f"/isri/report/{verified.uuid}/done/"
+
+
+def test_the_secretariat_lists_searches_opens_and_reopens(client, verified, secretariat):
+    client.post(f"/isri/report/{verified.uuid}/submit/")
+    staff = Client()
+    staff.force_login(secretariat)
+    listing = staff.get("/backoffice/stakeholder-reports/?q=amina@example").content.decode()
+    assert verified.reference in listing and "Submitted" in listing
+    assert (
+        verified.reference
+        not in staff.get("/backoffice/stakeholder-reports/?q=nobody").content.decode()
+    )
+    detail = staff.get(f"/backoffice/stakeholder-reports/{verified.pk}/").content.decode()
+    assert "Nurse emigration doubled since 2021." in detail
+    assert "report.submitted" in detail
+    staff.post(
+        f"/backoffice/stakeholder-reports/{verified.pk}/reopen/",
+        {"reason": "Respondent asked to add data"},
+    )
+    verified.refresh_from_db()
+    assert verified.state == Report.State.DRAFT
+    entry = AuditEntry.objects.get(report=verified, action="report.reopened")
+    assert entry.actor == secretariat and entry.data == {"reason": "Respondent asked to add data"}
+    assert autosave(client, verified, field_key("q1_answer"), "More", page=4).status_code == 200
+
+
+def test_the_secretariat_pages_are_closed_to_others(client, verified, django_user_model):
+    assert Client().get("/backoffice/stakeholder-reports/").status_code == 302
+    outsider = django_user_model.objects.create_user("x", "x@example.org", "pw-123456789xyz")
+    other = Client()
+    other.force_login(outsider)
+    assert other.get("/backoffice/stakeholder-reports/").status_code == 404
+    assert other.get(f"/backoffice/stakeholder-reports/{verified.pk}/").status_code == 404
+    assert other.post(f"/backoffice/stakeholder-reports/{verified.pk}/reopen/").status_code == 404
