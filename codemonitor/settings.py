@@ -173,8 +173,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "codemonitor" / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(DATA_DIR / "media")))
-# Uploaded documents are served by views that check access, never as static files.
-MEDIA_URL = None
+# Uploaded documents are served only by views that check access: no URL serves MEDIA_ROOT.
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -57,3 +57,10 @@ def test_pages_render_with_collected_static_files(client, reference, settings, t
     html = client.get("/").content.decode()
     assert "/static/codemonitor/site." in html
     assert "/static/codemonitor/site.css" not in html  # the hashed name
+
+
+def test_uploaded_documents_are_not_served_as_files(client, settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / "secret.txt").write_text("private")
+    assert client.get("/media/documents/secret.txt").status_code == 404

@@ -1,0 +1,52 @@
+"""Browser tests: Debian's Chromium driven by Playwright against Django's live server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.core.management import call_command
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls made by the test
+# itself are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(transactional_db, live_server, settings, smtp):
+    """The platform served on 127.0.0.1 with reference data, instruments and an open round."""
+    from codemonitor.reporting.rounds import demo_round_ensure, round_instrument_for
+
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # plain HTTP here
+    call_command("load_reference", verbosity=0)
+    call_command("load_instruments", verbosity=0)
+    round_ = demo_round_ensure()
+    return {
+        "url": live_server.url,
+        "round": round_,
+        "isri": round_instrument_for(round_, "stakeholder"),
+        "mail": smtp,
+    }
