@@ -64,7 +64,9 @@ run: install system-deps-run $(DATA_DIR)/secret-key
 	echo && echo "Code Monitor is at http://$(HOST):$(PORT)/" && \
 	echo "Sign in as the Secretariat at http://$(HOST):$(PORT)/admin/ — user: secretariat, password: $$(cat $(DATA_DIR)/secretariat-password.txt)" && \
 	echo "Stop with Ctrl+C." && echo && \
-	exec $(BIN)/gunicorn codemonitor.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} --access-logfile -
+	{ $(MANAGE) db_worker --no-startup-delay --interval 2 & } && \
+	trap 'kill %1 2>/dev/null' EXIT INT TERM && \
+	$(BIN)/gunicorn codemonitor.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} --access-logfile -
 
 # Install everything and run the whole suite: lint, types, tests.
 test: install-dev system-deps
@@ -79,6 +81,10 @@ lint: install-dev
 messages: install-dev
 	cd codemonitor && ../$(BIN)/django-admin makemessages --no-obsolete -l fr -l ar -l zh_Hans -l ru -l es
 	cd codemonitor && ../$(BIN)/django-admin compilemessages
+
+# The background worker (receipts, reminders) on its own; `make run` starts one too.
+worker: install
+	@export SECRET_KEY="$$(cat $(DATA_DIR)/secret-key)"; $(MANAGE) db_worker
 
 forms: install
 	DEBUG=1 $(MANAGE) buildform forms/isri-2024 forms/nri-2024

@@ -86,7 +86,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+# Background work (receipts, reminders) is stored in the database and run by
+# `manage.py db_worker`; tests run tasks at once with the immediate backend.
+TASKS = {
+    "default": {
+        "BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -198,6 +209,7 @@ RATE_START_PER_IP = (envint("RATE_START_PER_IP", 20), 3600)
 RATE_START_PER_EMAIL = (envint("RATE_START_PER_EMAIL", 5), 3600)
 RATE_LINK_PER_EMAIL = (envint("RATE_LINK_PER_EMAIL", 5), 3600)
 RATE_UPLOAD_PER_IP = (envint("RATE_UPLOAD_PER_IP", 120), 3600)
+RATE_UPLOAD_PER_EMAIL = (envint("RATE_UPLOAD_PER_EMAIL", 60), 3600)
 
 # Email.
 EMAIL_HOST = envstr("EMAIL_HOST", "127.0.0.1")

@@ -69,9 +69,8 @@ class Evaluation:
         self.metadata = dict(metadata or {})
         self.questions = form.questions()
         self.repeat_path = form.repeat_path()
-        self.parent: dict[str, Question | None] = {}
-        self._index_parents(form.children, None)
-        self._trees: dict[tuple[str, str], expressions.Node] = {}
+        self.parent = form.parents()
+        self._trees: dict[tuple[str, str], expressions.Node] = form.expression_cache()
         self._values: dict[AnswerKey, Value] = {}
         self._relevant: dict[AnswerKey, bool] = {}
         self._busy: set[tuple[str, str, str]] = set()
@@ -80,11 +79,6 @@ class Evaluation:
         """Drop cached results after the answers changed."""
         self._values.clear()
         self._relevant.clear()
-
-    def _index_parents(self, nodes: list[Question], parent: Question | None) -> None:
-        for node in nodes:
-            self.parent[node.name] = parent
-            self._index_parents(node.children, node)
 
     # -- rows --------------------------------------------------------------------------------
 

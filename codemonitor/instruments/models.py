@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from codemonitor.instruments.schema import Form
 
+# Parsed forms by (version id, digest of the workbook), shared by the requests of a process.
+_FORMS: dict[tuple[int, str], Form] = {}
+
 
 class Instrument(models.Model):
     """A questionnaire across its versions, identified by the XLSForm's form_id (`nri`, `isri`)."""
@@ -66,8 +69,15 @@ class InstrumentVersion(models.Model):
 
     @property
     def form(self) -> Form:
+        """The form model, parsed once per process: a stored version never changes."""
         if self._form is None:
-            self._form = Form.from_dict(self.schema)
+            key = (self.pk, self.sha256)
+            cached = _FORMS.get(key) if self.pk else None
+            if cached is None:
+                cached = Form.from_dict(self.schema)  # `schema` may be deferred: loaded here
+                if self.pk:
+                    _FORMS[key] = cached
+            self._form = cached
         return self._form
 
     def has_reports(self) -> bool:

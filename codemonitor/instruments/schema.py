@@ -118,11 +118,42 @@ class Form:
             yield child
             yield from child.walk()
 
+    # A form does not change once built: what is derived from it is computed once and kept on
+    # the instance (outside the dataclass fields, so it is never stored).
+    def _cached(self, name: str, build: Any) -> Any:
+        cache = self.__dict__.setdefault("_derived", {})
+        if name not in cache:
+            cache[name] = build()
+        return cache[name]
+
     def questions(self) -> dict[str, Question]:
-        return {question.name: question for question in self.walk()}
+        return self._cached(  # type: ignore[no-any-return]
+            "questions", lambda: {question.name: question for question in self.walk()}
+        )
+
+    def parents(self) -> dict[str, Question | None]:
+        def build() -> dict[str, Question | None]:
+            found: dict[str, Question | None] = {}
+
+            def visit(nodes: list[Question], parent: Question | None) -> None:
+                for node in nodes:
+                    found[node.name] = parent
+                    visit(node.children, node)
+
+            visit(self.children, None)
+            return found
+
+        return self._cached("parents", build)  # type: ignore[no-any-return]
+
+    def expression_cache(self) -> dict[tuple[str, str], Any]:
+        """Parsed expressions by (question, column), filled by the engine."""
+        return self._cached("expressions", dict)  # type: ignore[no-any-return]
 
     def repeat_path(self) -> dict[str, tuple[str, ...]]:
         """For each name, the names of the repeats that contain it, outermost first."""
+        return self._cached("repeat_path", self._repeat_path)  # type: ignore[no-any-return]
+
+    def _repeat_path(self) -> dict[str, tuple[str, ...]]:
         paths: dict[str, tuple[str, ...]] = {}
 
         def visit(nodes: list[Question], path: tuple[str, ...]) -> None:
@@ -136,6 +167,9 @@ class Form:
 
     def pages(self) -> list[Question]:
         """Each top-level group is a page; top-level questions between groups form a page too."""
+        return self._cached("pages", self._pages)  # type: ignore[no-any-return]
+
+    def _pages(self) -> list[Question]:
         pages: list[Question] = []
         loose: list[Question] = []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import time
 from functools import cache
 
 import pycountry
@@ -32,7 +33,21 @@ def _iso_translation(language: str) -> gettext.NullTranslations:
     )
 
 
+_LABELS: dict[str, tuple[float, dict[str, str]]] = {}
+LABELS_TTL = 60.0  # seconds: a name corrected by the Secretariat shows within a minute
+
+
 def country_labels(language: str = "en") -> dict[str, str]:
+    """Code -> display name (see `_country_labels`), cached per process for a minute."""
+    now = time.monotonic()
+    cached = _LABELS.get(language)
+    if cached is None or now - cached[0] > LABELS_TTL:
+        cached = (now, _country_labels(language))
+        _LABELS[language] = cached
+    return cached[1]
+
+
+def _country_labels(language: str) -> dict[str, str]:
     """Code -> display name for the built-in `countries` list: Member States, then regions.
 
     English uses the names the Secretariat keeps (WHO's names where set); other languages use

@@ -36,13 +36,21 @@ def _model_for(report: Report, question: str) -> type[Answer] | type[PersonalAns
 
 def answers_load(report: Report) -> dict[AnswerKey, Any]:
     """Every answer of a report (personal data included), keyed by (question, row)."""
-    found: dict[AnswerKey, Any] = {}
+    return answers_with_versions(report)[0]
+
+
+def answers_with_versions(report: Report) -> tuple[dict[AnswerKey, Any], dict[AnswerKey, int]]:
+    """Every answer of a report and its version, in two queries (one per table)."""
+    values: dict[AnswerKey, Any] = {}
+    versions: dict[AnswerKey, int] = {}
     for model in (Answer, PersonalAnswer):
-        for question, row, value in model.objects.filter(report=report).values_list(
-            "question", "row", "value"
-        ):
-            found[question, row] = value
-    return found
+        rows = model.objects.filter(report=report).values_list(
+            "question", "row", "value", "version"
+        )
+        for question, row, value, version in rows:
+            values[question, row] = value
+            versions[question, row] = version
+    return values, versions
 
 
 def answer_save(
@@ -98,7 +106,9 @@ def answer_save(
             value=value, version=F("version") + 1, updated_at=now, updated_by=user
         )
         Report.objects.filter(pk=report.pk).update(updated_at=now)
-        current.refresh_from_db()
+        # The row is locked until the transaction ends: its new version is ours to know.
+        current.value, current.version = value, current.version + 1
+        current.updated_at, current.updated_by = now, user
         return current
 
 

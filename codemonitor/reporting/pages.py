@@ -26,7 +26,7 @@ from codemonitor.instruments.engine import Evaluation, join_row
 from codemonitor.instruments.schema import COUNTRIES_LIST, Form, Question
 from codemonitor.reference.languages import BY_CODE
 from codemonitor.reference.names import country_labels
-from codemonitor.reporting.answers import StaleAnswer, answer_save, answers_load
+from codemonitor.reporting.answers import StaleAnswer, answer_save, answers_with_versions
 from codemonitor.reporting.models import Answer, PersonalAnswer, Report, ReportFile
 
 _INTEGER_RE = re.compile(r"^-?\d+$")
@@ -157,12 +157,17 @@ class ReportPages:
         self.report = report
         self.form: Form = report.instrument_version.form
         self.language = language or report.language
-        self.answers = dict(answers if answers is not None else answers_load(report))
+        if answers is None:
+            loaded, versions = answers_with_versions(report)
+            self.answers: dict[tuple[str, str], Any] = loaded
+            self._versions: dict[tuple[str, str], int] | None = versions
+        else:
+            self.answers = dict(answers)
+            self._versions = None
         self.evaluation = Evaluation(
             self.form, self.answers, language=self.language, today=timezone.localdate()
         )
         self.pages = self.form.pages()
-        self._versions: dict[tuple[str, str], int] | None = None
         self._files: dict[tuple[str, str], list[ReportFile]] | None = None
         self._countries: dict[str, str] | None = None
 
@@ -222,6 +227,21 @@ class ReportPages:
             self.page_done(number),
             len(problems),
         )
+
+    def page_state(self, number: int) -> dict[str, Any]:
+        """The keys of the shown fields of a page and their errors, without drawing it."""
+        evaluation = self.evaluation
+        visible: list[str] = []
+        errors: dict[str, str] = {}
+        for question, row in evaluation.walk_instances(self.pages[number - 1].children):
+            if not evaluation.relevant(question.name, row):
+                continue
+            key = field_key(question.name, row)
+            visible.append(key)
+            message = evaluation.problem(question.name, row)
+            if message:
+                errors[key] = message
+        return {"visible": visible, "errors": errors}
 
     def page_done(self, number: int) -> bool:
         node = self.pages[number - 1]

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from codemonitor.accounts.models import User
 from codemonitor.core.mail import mail_send
@@ -159,12 +160,15 @@ def report_submit(
         AuditEntry.objects.create(
             report=locked, action="report.submitted", actor=user, actor_label=actor_label, at=now
         )
-        transaction.on_commit(lambda: _send_receipt(locked.pk))
+        report_id = locked.pk
+        transaction.on_commit(lambda: receipt_send.enqueue(report_id))
     report.refresh_from_db()
     return True
 
 
-def _send_receipt(report_id: int) -> None:
+@task()
+def receipt_send(report_id: int) -> None:
+    """Email the receipt (with its PDF) of a submitted report; runs in the background worker."""
     from codemonitor.reporting.receipt import receipt_pdf
 
     report = Report.objects.select_related("round_instrument__round", "contact").get(pk=report_id)

@@ -37,7 +37,9 @@ def get_stakeholder_report(
     except ValueError:
         raise Http404 from None
     report = (
+        # The workbook and the form (large) stay in the database: the form is cached per process.
         Report.objects.select_related("round_instrument__round", "instrument_version__instrument")
+        .defer("instrument_version__source", "instrument_version__schema")
         .filter(
             uuid=key, member_state__isnull=True, instrument_version__instrument__kind="stakeholder"
         )

@@ -373,8 +373,14 @@ def _save_uploads(request: HttpRequest, report: Report, pages: ReportPages) -> l
             continue
         for upload in request.FILES.getlist(key):
             limit, window = settings.RATE_UPLOAD_PER_IP
+            per_email, email_window = settings.RATE_UPLOAD_PER_EMAIL
+            contact = (
+                ReportContact.objects.filter(report=report).values_list("email", flat=True).first()
+            )
             if not throttle_hit(
                 f"upload:ip:{client_ip(request)}", limit=limit, window_seconds=window
+            ) or not throttle_hit(
+                f"upload:email:{contact}", limit=per_email, window_seconds=email_window
             ):
                 errors.append(_("Too many uploads from here in the last hour; please wait."))
                 return errors
@@ -433,23 +439,10 @@ def autosave(request: HttpRequest, report_uuid: str) -> HttpResponse:
 
 
 def _page_state(pages: ReportPages, number: int) -> dict[str, Any]:
-    view = pages.page(number)
-    visible: list[str] = []
-    errors: dict[str, str] = {}
-
-    def visit(fields: list[Any]) -> None:
-        for item in fields:
-            if item.visible:
-                visible.append(item.key)
-            if item.error:
-                errors[item.key] = item.error
-            visit(item.children)
-            for row in item.rows:
-                visit(row.fields)
-
-    visit(view.fields)
+    """What the page's script needs after a save: shown fields, errors, progress."""
+    state = pages.page_state(number)
     done, total = pages.progress()
-    return {"page": number, "visible": visible, "errors": errors, "done": done, "total": total}
+    return {"page": number, **state, "done": done, "total": total}
 
 
 @require_POST

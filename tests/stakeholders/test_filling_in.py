@@ -236,3 +236,13 @@ def test_resume_from_the_link_finds_every_answer_and_document(client, report, sm
     html = other.get(page_url(report, 4)).content.decode()
     assert "Migration increased." in html
     assert "evidence.pdf" in other.get(page_url(report, 13)).content.decode()
+
+
+def test_uploads_are_rate_limited(client, report, settings) -> None:
+    settings.RATE_UPLOAD_PER_EMAIL = (2, 3600)
+    assert upload(client, report, "a.pdf", PDF).status_code == 200
+    assert upload(client, report, "b.pdf", PDF).status_code == 200
+    response = upload(client, report, "c.pdf", PDF)
+    assert response.status_code == 400
+    assert response.json()["error"] == "Too many uploads from here in the last hour; please wait."
+    assert ReportFile.objects.count() == 2
