@@ -142,6 +142,8 @@ class PageView:
     fields: list[FieldView]
     done: bool
     problems: int
+    # (field key, label, message) of each answer that needs attention, for the summary.
+    problem_list: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 class ReportPages:
@@ -219,6 +221,14 @@ class ReportPages:
         node = self.pages[number - 1]
         fields = [self._field(child, "", with_errors) for child in node.children]
         problems = self.evaluation.problems(node.children)
+        listed = [
+            (
+                field_key(p.question, p.row),
+                self.text(self.evaluation.questions[p.question], "label") or p.question,
+                p.message,
+            )
+            for p in problems
+        ]
         return PageView(
             number,
             node.name,
@@ -226,6 +236,7 @@ class ReportPages:
             fields,
             self.page_done(number),
             len(problems),
+            listed,
         )
 
     def page_state(self, number: int) -> dict[str, Any]:

@@ -75,6 +75,7 @@ def test_a_plain_form_saves_on_next_and_keeps_invalid_values(client, report) -> 
     assert 'value="wrong"' in html
     assert "Please enter a valid email address (e.g. name@example.org)." in html
     assert "1 answer on this page needs attention" in html
+    assert '<a href="#f-q__email__">Email</a>: Please enter a valid email address' in html
 
 
 def test_relevance_comes_from_the_engine(client, isri_round, smtp) -> None:
