@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "codemonitor.instruments",
     "codemonitor.reporting",
     "codemonitor.stakeholders",
+    "codemonitor.national",
     "codemonitor.backoffice",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -161,7 +162,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "home"
 
 # Languages: the six official languages of WHO. English and French are complete; Arabic is laid
 # out right to left; the others fall back to English where a string has no translation yet.

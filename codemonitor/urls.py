@@ -1,15 +1,37 @@
 """The project's URLs: the back office, the Django admin (reference data), the public home."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest
+from django.urls import include, path, reverse
+from django.views.generic import RedirectView
 
 from codemonitor import views
+from codemonitor.accounts.access import secretariat_user
+
+
+def _admin_allowed(request: HttpRequest) -> bool:
+    """The Django admin (reference data) is for the Secretariat, signed in with two factors."""
+    user = secretariat_user(request)
+    return user is not None and user.is_secretariat_admin
+
+
+admin.site.has_permission = _admin_allowed  # type: ignore[method-assign]
+
+
+class _AdminSignIn(RedirectView):
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        target = self.request.GET.get("next", "/admin/")
+        return f"{reverse('accounts:sign_in')}?next={target}"
+
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("isri/", include("codemonitor.stakeholders.urls")),
+    path("national/", include("codemonitor.national.urls")),
     path("backoffice/", include("codemonitor.backoffice.urls")),
+    path("account/", include("codemonitor.accounts.urls")),
+    path("admin/login/", _AdminSignIn.as_view()),
     path("admin/", admin.site.urls),
 ]

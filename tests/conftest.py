@@ -38,13 +38,32 @@ def instruments(reference) -> None:
 
 @pytest.fixture
 def secretariat(django_user_model):
+    """A Secretariat administrator with two-factor sign-in set up."""
+    from django.utils import timezone
+
+    from codemonitor.accounts.models import Role
+
     return django_user_model.objects.create_user(
         "secretariat",
         "secretariat@example.org",
         "correct horse battery",
         is_staff=True,
         is_superuser=True,
+        role=Role.SECRETARIAT_ADMIN,
+        totp_secret="JBSWY3DPEHPK3PXP",
+        totp_confirmed_at=timezone.now(),
     )
+
+
+def sign_in(client, user) -> None:
+    """Sign a test client in as `user`, second factor included (signing in itself is tested
+    through its pages in tests/accounts)."""
+    from codemonitor.accounts.access import SESSION_VERIFIED
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_VERIFIED] = user.pk
+    session.save()
 
 
 @pytest.fixture

@@ -9,12 +9,14 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
+from codemonitor.accounts.access import secretariat_user
+
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 
 def is_secretariat(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_authenticated and user.is_active and user.is_staff)
+    """Signed in with a Secretariat role and its second factor."""
+    return secretariat_user(request) is not None
 
 
 def secretariat_required(view: View) -> View:
@@ -22,7 +24,9 @@ def secretariat_required(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or (
+            secretariat_user(request) is None and getattr(request.user, "is_secretariat", False)
+        ):
             return redirect_to_login(request.get_full_path())
         if not is_secretariat(request):
             raise Http404

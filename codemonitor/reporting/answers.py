@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from codemonitor.accounts.models import User
 from codemonitor.instruments.engine import AnswerKey
-from codemonitor.reporting.models import Answer, PersonalAnswer, Report, RoundInstrument
+from codemonitor.reporting.models import (
+    Answer,
+    AuditEntry,
+    PersonalAnswer,
+    Report,
+    RoundInstrument,
+)
 
 AnyAnswer = Answer | PersonalAnswer
 
@@ -97,6 +103,7 @@ def answer_save(
                 )
             else:
                 Report.objects.filter(pk=report.pk).update(updated_at=now)
+                _audit_change(report, question, row, None, value, user, now)
                 return answer
         if expected_version is not None and current.version != expected_version:
             raise StaleAnswer(current)
@@ -106,10 +113,24 @@ def answer_save(
             value=value, version=F("version") + 1, updated_at=now, updated_by=user
         )
         Report.objects.filter(pk=report.pk).update(updated_at=now)
+        _audit_change(report, question, row, current.value, value, user, now)
         # The row is locked until the transaction ends: its new version is ours to know.
         current.value, current.version = value, current.version + 1
         current.updated_at, current.updated_by = now, user
         return current
+
+
+def _audit_change(
+    report: Report, question: str, row: str, old: Any, new: Any, user: User | None, at: Any
+) -> None:
+    AuditEntry.objects.create(
+        report=report,
+        action="report.answer.changed",
+        actor=user,
+        actor_label=user.get_username() if user else "",
+        at=at,
+        data={"question": question, "row": row, "old": old, "new": new},
+    )
 
 
 def answers_save_many(

@@ -303,3 +303,44 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class QuestionComment(models.Model):
+    """The Secretariat's comment on one question of a report it returns."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="comments")
+    question = models.CharField(max_length=100)
+    row = models.CharField(max_length=200, blank=True, default="")
+    text = models.TextField(_("comment"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("comment on a question")
+        verbose_name_plural = _("comments on questions")
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.question}: {self.text[:40]}"
+
+
+class ReminderSent(models.Model):
+    """A deadline reminder for one report on one day: the unique row makes it happen once."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField()
+    sent_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "days_before"], name="one_reminder_per_report_and_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.days_before} days before"

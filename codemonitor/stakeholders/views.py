@@ -5,19 +5,13 @@ Every view that touches a report calls `get_stakeholder_report` first.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseRedirect,
-    JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,22 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from codemonitor.accounts.models import User
 from codemonitor.core.throttle import client_ip, throttle_hit
 from codemonitor.instruments.models import Instrument
 from codemonitor.reference.languages import BY_CODE, from_django
-from codemonitor.reporting.answers import StaleAnswer
-from codemonitor.reporting.documents import DocumentRefused, document_add, document_remove
 from codemonitor.reporting.models import Report, ReportContact, Round, RoundInstrument
-from codemonitor.reporting.pages import (
-    ReportPages,
-    field_save,
-    page_save,
-    page_visited,
-    parse_key,
-    row_add,
-    row_remove,
-    value_digest,
-)
+from codemonitor.reporting.page_views import ReportPageViews
 from codemonitor.reporting.receipt import receipt_pdf
 from codemonitor.reporting.services import (
     WorkflowError,
@@ -50,7 +34,7 @@ from codemonitor.reporting.services import (
     report_submit,
     stakeholder_report_start,
 )
-from codemonitor.stakeholders.access import get_stakeholder_report, grant
+from codemonitor.stakeholders.access import get_stakeholder_report, grant, holds
 
 ACTOR = "respondent"
 
@@ -206,7 +190,7 @@ def start(request: HttpRequest, number: int) -> HttpResponse:
             )
             % {"email": email},
         )
-    return redirect("stakeholders:page", report_uuid=report.uuid, number=1)
+    return redirect("stakeholders:page", key=report.uuid, number=1)
 
 
 @require_POST
@@ -245,350 +229,91 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     grant(request, report)
     if report.state != Report.State.DRAFT:
-        return redirect("stakeholders:done", report_uuid=report.uuid)
-    return redirect("stakeholders:page", report_uuid=report.uuid, number=1)
+        return redirect("stakeholders:done", key=report.uuid)
+    return redirect("stakeholders:page", key=report.uuid, number=1)
 
 
-def _sync_language(request: HttpRequest, report: Report) -> None:
-    """The language picked in the interface is the report's language (pages and emails)."""
-    language = _language(request)
-    if language != report.language:
-        report.language = language
-        Report.objects.filter(pk=report.pk).update(language=language)
+class StakeholderPages(ReportPageViews):
+    """The report's pages for its respondent (no account) and, read-only, the Secretariat."""
 
+    namespace = "stakeholders"
 
-def _page_context(
-    request: HttpRequest, report: Report, pages: ReportPages, number: int, **extra: Any
-) -> dict[str, Any]:
-    done, total = pages.progress()
-    return {
-        "report": report,
-        "pages": pages,
-        "page": pages.page(number),
-        "number": number,
-        "outline": pages.outline(),
-        "done": done,
-        "total": total,
-        "previous": number - 1 if number > 1 else None,
-        "next": number + 1 if number < len(pages.pages) else None,
-        "deadline": report.round_instrument.closes_at,
-        "deadline_passed": timezone.now() >= report.round_instrument.closes_at,
-        "editable": report.state == Report.State.DRAFT,
-        "language_name": BY_CODE[pages.language].native if pages.language in BY_CODE else "",
-        "urls": _urls(report, number),
-        **extra,
-    }
+    def get_report(self, request: HttpRequest, key: str, *, write: bool = False) -> Report:
+        return get_stakeholder_report(request, key, write=write)
 
+    def key(self, report: Report) -> str:
+        return str(report.uuid)
 
-def _urls(report: Report, number: int) -> dict[str, str]:
-    return {
-        "autosave": reverse("stakeholders:autosave", args=[report.uuid]),
-        "upload": reverse("stakeholders:upload", args=[report.uuid]),
-        "rows": reverse("stakeholders:rows", args=[report.uuid]),
-        "review": reverse("stakeholders:review", args=[report.uuid]),
-        "page": reverse("stakeholders:page", args=[report.uuid, number]),
-        "page_base": reverse("stakeholders:page", args=[report.uuid, 1])[:-2],
-        "document_base": reverse("stakeholders:document", args=[report.uuid, 0])[:-2],
-    }
+    def editable(self, request: HttpRequest, report: Report) -> bool:
+        return report.state == Report.State.DRAFT and holds(request, report)
 
+    def actor(self, request: HttpRequest) -> tuple[User | None, str]:
+        return None, ACTOR
 
-@require_http_methods(["GET", "POST"])
-def page(request: HttpRequest, report_uuid: str, number: int) -> HttpResponse:
-    report = get_stakeholder_report(request, report_uuid)
-    if report.state != Report.State.DRAFT and request.method == "POST":
-        return redirect("stakeholders:done", report_uuid=report.uuid)
-    _sync_language(request, report)
-    pages = ReportPages(report)
-    if not 1 <= number <= len(pages.pages):
-        raise Http404
-    if request.method == "POST":
-        report = get_stakeholder_report(request, report_uuid, write=True)
-        result = page_save(pages=pages, number=number, data=request.POST, actor_label=ACTOR)
-        page_visited(report, pages, number)
-        upload_errors = _save_uploads(request, report, pages)
-        action = request.POST.get("action", "save")
-        if action.startswith(("add_row:", "remove_row:")):
-            _row_action(pages, action)
-            return redirect(reverse("stakeholders:page", args=[report.uuid, number]))
-        if action.startswith("remove_file:"):
-            document_id = action.partition(":")[2]
-            stored = (
-                report.files.filter(pk=int(document_id)).first() if document_id.isdigit() else None
-            )
-            if stored is not None:
-                document_remove(document=stored, actor_label=ACTOR)
-            return redirect(reverse("stakeholders:page", args=[report.uuid, number]))
-        if result.conflicts or upload_errors:
-            pages = ReportPages(report)
-            return render(
-                request,
-                "reporting/report_page.html",
-                _page_context(
-                    request,
-                    report,
-                    pages,
-                    number,
-                    conflicts=result.conflicts,
-                    upload_errors=upload_errors,
-                ),
-                status=409 if result.conflicts else 400,
-            )
-        target = {"next": number + 1, "back": number - 1}.get(action, number)
-        if action == "review" or target > len(pages.pages):
-            return redirect("stakeholders:review", report_uuid=report.uuid)
-        return redirect("stakeholders:page", report_uuid=report.uuid, number=max(1, target))
-    if report.state == Report.State.DRAFT and _holds_write(request, report):
-        page_visited(report, pages, number)
-    return render(
-        request, "reporting/report_page.html", _page_context(request, report, pages, number)
-    )
+    def locked_redirect(self, report: Report) -> HttpResponse:
+        if report.state == Report.State.DRAFT:
+            return redirect("stakeholders:review", key=report.uuid)
+        return redirect("stakeholders:done", key=report.uuid)
 
-
-def _holds_write(request: HttpRequest, report: Report) -> bool:
-    from codemonitor.stakeholders.access import holds
-
-    return holds(request, report)
-
-
-def _row_action(pages: ReportPages, action: str) -> None:
-    verb, _sep, target = action.partition(":")
-    try:
-        if verb == "add_row":
-            repeat, _sep, parent = target.partition("@")
-            row_add(pages=pages, repeat=repeat, parent_row=parent)
-        else:
-            repeat, _sep, row = target.partition("@")
-            row_remove(pages=pages, repeat=repeat, row=row)
-    except (KeyError, ValueError):
-        pass
-
-
-def _save_uploads(request: HttpRequest, report: Report, pages: ReportPages) -> list[str]:
-    """Files sent with a plain form (no JavaScript); returns why any was refused."""
-    errors: list[str] = []
-    for key in request.FILES:
-        parsed = parse_key(key)
-        question = pages.evaluation.questions.get(parsed[0]) if parsed else None
-        if parsed is None or question is None or question.kind != "file":
-            continue
-        for upload in request.FILES.getlist(key):
-            limit, window = settings.RATE_UPLOAD_PER_IP
-            per_email, email_window = settings.RATE_UPLOAD_PER_EMAIL
-            contact = (
-                ReportContact.objects.filter(report=report).values_list("email", flat=True).first()
-            )
-            if not throttle_hit(
-                f"upload:ip:{client_ip(request)}", limit=limit, window_seconds=window
-            ) or not throttle_hit(
-                f"upload:email:{contact}", limit=per_email, window_seconds=email_window
-            ):
-                errors.append(_("Too many uploads from here in the last hour; please wait."))
-                return errors
-            try:
-                document_add(
-                    report=report,
-                    question=parsed[0],
-                    row=parsed[1],
-                    upload=upload,
-                    actor_label=ACTOR,
-                )
-            except DocumentRefused as refused:
-                errors.append(str(refused))
-    return errors
-
-
-@require_POST
-def autosave(request: HttpRequest, report_uuid: str) -> HttpResponse:
-    """Save one field; answer with what the page must now show (visibility, errors, progress)."""
-    report = get_stakeholder_report(request, report_uuid, write=True)
-    if report.state != Report.State.DRAFT:
-        return JsonResponse(
-            {"error": _("This report is submitted and can no longer be changed.")}, status=409
+    def upload_allowed(self, request: HttpRequest, report: Report) -> bool:
+        per_email, window = settings.RATE_UPLOAD_PER_EMAIL
+        contact = (
+            ReportContact.objects.filter(report=report).values_list("email", flat=True).first()
         )
-    key = request.POST.get("field", "")
-    raw: str | list[str] = (
-        request.POST.getlist("value")
-        if request.POST.get("multiple")
-        else request.POST.get("value", "")
-    )
-    version_text = request.POST.get("version", "")
-    version = int(version_text) if version_text.isdigit() else None
-    pages = ReportPages(report)
-    try:
-        number = int(request.POST.get("page", "1"))
-    except ValueError:
-        number = 1
-    number = min(max(1, number), len(pages.pages))
-    try:
-        value, new_version = field_save(pages=pages, key=key, raw=raw, version=version)
-    except KeyError:
-        return JsonResponse({"error": _("This field is not part of the report.")}, status=400)
-    except StaleAnswer as stale:
-        return JsonResponse(
-            {"conflict": True, "theirs": stale.current.value, "version": stale.current.version},
-            status=409,
+        return super().upload_allowed(request, report) and throttle_hit(
+            f"upload:email:{contact}", limit=per_email, window_seconds=window
         )
-    return JsonResponse(
-        {
-            "saved": True,
-            "version": new_version,
-            "digest": value_digest(value),
-            **_page_state(pages, number),
-        }
-    )
 
 
-def _page_state(pages: ReportPages, number: int) -> dict[str, Any]:
-    """What the page's script needs after a save: shown fields, errors, progress."""
-    state = pages.page_state(number)
-    done, total = pages.progress()
-    return {"page": number, **state, "done": done, "total": total}
-
-
-@require_POST
-def rows(request: HttpRequest, report_uuid: str) -> HttpResponse:
-    report = get_stakeholder_report(request, report_uuid, write=True)
-    if report.state != Report.State.DRAFT:
-        return redirect("stakeholders:done", report_uuid=report.uuid)
-    pages = ReportPages(report)
-    _row_action(pages, request.POST.get("action", ""))
-    try:
-        number = int(request.POST.get("page", "1"))
-    except ValueError:
-        number = 1
-    return redirect(
-        "stakeholders:page", report_uuid=report.uuid, number=min(max(1, number), len(pages.pages))
-    )
-
-
-@require_POST
-def upload(request: HttpRequest, report_uuid: str) -> HttpResponse:
-    """One file sent by the page's script; the rest of the page is untouched either way."""
-    report = get_stakeholder_report(request, report_uuid, write=True)
-    if report.state != Report.State.DRAFT:
-        return JsonResponse(
-            {"error": _("This report is submitted and can no longer be changed.")}, status=409
-        )
-    pages = ReportPages(report)
-    errors = _save_uploads(request, report, pages)
-    if errors:
-        return JsonResponse({"error": " ".join(errors)}, status=400)
-    key = next(iter(request.FILES), "")
-    parsed = parse_key(key) or ("", "")
-    files = [
-        {
-            "id": d.pk,
-            "name": d.original_name,
-            "size": d.size,
-            "url": reverse("stakeholders:document", args=[report.uuid, d.pk]),
-        }
-        for d in report.files.filter(question=parsed[0], row=parsed[1]).order_by(
-            "uploaded_at", "pk"
-        )
-    ]
-    return JsonResponse({"saved": True, "files": files})
+PAGES = StakeholderPages()
+page = require_http_methods(["GET", "POST"])(PAGES.page)
+autosave = require_POST(PAGES.autosave)
+rows = require_POST(PAGES.rows)
+upload = require_POST(PAGES.upload)
+document = require_safe(PAGES.document)
+document_delete = require_POST(PAGES.document_delete)
 
 
 @require_safe
-def document(request: HttpRequest, report_uuid: str, document_id: int) -> FileResponse:
-    report = get_stakeholder_report(request, report_uuid)
-    stored = get_object_or_404(report.files, pk=document_id)
-    response = FileResponse(
-        stored.file.open("rb"),
-        as_attachment=True,
-        filename=stored.original_name,
-        content_type=stored.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@require_POST
-def document_delete(request: HttpRequest, report_uuid: str, document_id: int) -> HttpResponse:
-    report = get_stakeholder_report(request, report_uuid, write=True)
-    if report.state != Report.State.DRAFT:
-        return redirect("stakeholders:done", report_uuid=report.uuid)
-    stored = get_object_or_404(report.files, pk=document_id)
-    document_remove(document=stored, actor_label=ACTOR)
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"removed": True})
-    return HttpResponseRedirect(
-        request.POST.get("next") or reverse("stakeholders:page", args=[report.uuid, 1])
-    )
-
-
-@require_safe
-def review(request: HttpRequest, report_uuid: str) -> HttpResponse:
-    report = get_stakeholder_report(request, report_uuid)
-    _sync_language(request, report)
-    pages = ReportPages(report)
-    problems = pages.evaluation.problems()
+def review(request: HttpRequest, key: str) -> HttpResponse:
+    report = get_stakeholder_report(request, key)
     contact = ReportContact.objects.filter(report=report).first()
-    return render(
-        request,
-        "reporting/review.html",
+    context = PAGES.review_context(request, report)
+    context.update(
         {
-            "report": report,
-            "pages": pages,
-            "review": pages.review(),
-            "problems": problems,
-            "problem_pages": _problem_pages(pages, problems),
-            "editable": report.state == Report.State.DRAFT,
-            "verified": contact is None or contact.email_verified_at is not None,
             "contact": contact,
-            "deadline": report.round_instrument.closes_at,
-            "deadline_passed": timezone.now() >= report.round_instrument.closes_at,
-            "outline": pages.outline(),
-            "urls": _urls(report, 1),
-        },
+            "verified": contact is None or contact.email_verified_at is not None,
+            "submit_url": reverse("stakeholders:submit", args=[report.uuid]),
+        }
     )
-
-
-def _problem_pages(pages: ReportPages, problems: list[Any]) -> list[tuple[int, str, str]]:
-    """Each problem with the page it is on and the question's label."""
-    where: dict[str, int] = {}
-    for number, page_node in enumerate(pages.pages, start=1):
-        for node in page_node.walk():
-            where[node.name] = number
-    return [
-        (
-            where.get(p.question, 1),
-            pages.text(pages.evaluation.questions[p.question], "label") or p.question,
-            p.message,
-        )
-        for p in problems
-    ]
+    return render(request, "reporting/review.html", context)
 
 
 @require_POST
-def submit(request: HttpRequest, report_uuid: str) -> HttpResponse:
-    report = get_stakeholder_report(request, report_uuid, write=True)
+def submit(request: HttpRequest, key: str) -> HttpResponse:
+    report = get_stakeholder_report(request, key, write=True)
     try:
         report_submit(report=report, actor_label=ACTOR)
     except WorkflowError as error:
         messages.error(request, error.message)
-        return redirect("stakeholders:review", report_uuid=report.uuid)
-    return redirect("stakeholders:done", report_uuid=report.uuid)
+        return redirect("stakeholders:review", key=report.uuid)
+    return redirect("stakeholders:done", key=report.uuid)
 
 
 @require_safe
-def done(request: HttpRequest, report_uuid: str) -> HttpResponse:
-    report = get_stakeholder_report(request, report_uuid)
+def done(request: HttpRequest, key: str) -> HttpResponse:
+    report = get_stakeholder_report(request, key)
     if report.state == Report.State.DRAFT:
-        return redirect("stakeholders:review", report_uuid=report.uuid)
+        return redirect("stakeholders:review", key=report.uuid)
     contact = ReportContact.objects.filter(report=report).first()
     return render(request, "stakeholders/done.html", {"report": report, "contact": contact})
 
 
 @require_safe
-def receipt(request: HttpRequest, report_uuid: str) -> HttpResponse:
-    report = get_stakeholder_report(request, report_uuid)
+def receipt(request: HttpRequest, key: str) -> HttpResponse:
+    report = get_stakeholder_report(request, key)
     if report.state == Report.State.DRAFT:
         raise Http404
     response = HttpResponse(receipt_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{report.reference}.pdf"'
     return response
-
-
-def _json(data: Any) -> str:
-    return json.dumps(data)

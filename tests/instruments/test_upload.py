@@ -11,6 +11,7 @@ from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.reporting.models import Report
 from codemonitor.reporting.rounds import demo_round_ensure, round_instrument_for
 from tests.builders import xlsform
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,7 @@ def workbook(version: str, label: str = "Your name") -> io.BytesIO:
 
 
 def test_good_form_is_stored_as_a_version(client, secretariat, reference) -> None:
-    client.force_login(secretariat)
+    sign_in(client, secretariat)
     response = client.post(UPLOAD, {"workbook": workbook("1")})
     version = InstrumentVersion.objects.get(instrument__code="pilot")
     assert response.status_code == 302
@@ -42,7 +43,7 @@ def test_good_form_is_stored_as_a_version(client, secretariat, reference) -> Non
 
 
 def test_bad_form_is_refused_with_every_error_listed(client, secretariat, reference) -> None:
-    client.force_login(secretariat)
+    sign_in(client, secretariat)
     upload = io.BytesIO(xlsform([["txt", "a", "A"], ["text", "b", "B", "", "", "${zz} = 1"]]))
     upload.name = "bad.xlsx"
     response = client.post(UPLOAD, {"workbook": upload})
@@ -55,7 +56,7 @@ def test_bad_form_is_refused_with_every_error_listed(client, secretariat, refere
 
 
 def test_corrected_form_replaces_a_version_without_reports(client, secretariat, reference) -> None:
-    client.force_login(secretariat)
+    sign_in(client, secretariat)
     client.post(UPLOAD, {"workbook": workbook("1")})
     client.post(UPLOAD, {"workbook": workbook("1", label="Full name")})
     versions = InstrumentVersion.objects.filter(instrument__code="pilot")
@@ -64,7 +65,7 @@ def test_corrected_form_replaces_a_version_without_reports(client, secretariat, 
 
 
 def test_a_version_with_reports_never_changes(client, secretariat, instruments) -> None:
-    client.force_login(secretariat)
+    sign_in(client, secretariat)
     round_ = demo_round_ensure()
     round_instrument = round_instrument_for(round_, "stakeholder")
     version = round_instrument.instrument_version
@@ -89,7 +90,7 @@ def test_a_version_with_reports_never_changes(client, secretariat, instruments) 
 
 
 def test_the_same_workbook_twice_is_one_version(client, secretariat, instruments) -> None:
-    client.force_login(secretariat)
+    sign_in(client, secretariat)
     upload = io.BytesIO((ROOT / "forms" / "nri-2024.xlsx").read_bytes())
     upload.name = "nri-2024.xlsx"
     response = client.post(UPLOAD, {"workbook": upload}, follow=True)
@@ -99,7 +100,7 @@ def test_the_same_workbook_twice_is_one_version(client, secretariat, instruments
 
 def test_upload_needs_the_secretariat(client, django_user_model, reference) -> None:
     response = client.get(UPLOAD)
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 302 and "/account/sign-in/" in response["Location"]
     outsider = django_user_model.objects.create_user("fp", "fp@example.org", "pw-123456789xyz")
     client.force_login(outsider)
     assert client.post(UPLOAD, {"workbook": workbook("1")}).status_code == 404
@@ -108,7 +109,7 @@ def test_upload_needs_the_secretariat(client, django_user_model, reference) -> N
 
 def test_oversized_upload_is_refused(client, secretariat, settings, reference) -> None:
     settings.FORM_UPLOAD_MAX_BYTES = 1024 * 1024
-    client.force_login(secretariat)
+    sign_in(client, secretariat)
     upload = io.BytesIO(b"PK" + b"\0" * (1024 * 1024 + 10))
     upload.name = "big.xlsx"
     response = client.post(UPLOAD, {"workbook": upload})

@@ -16,6 +16,7 @@ from codemonitor.reference.models import (
     SafeguardsEdition,
 )
 from codemonitor.reference.services import region_counts, safeguards_by_region
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +104,7 @@ def test_bad_safeguards_csv_names_every_bad_row(reference, tmp_path: Path) -> No
 
 
 def test_safeguards_upload_in_admin(reference, client, secretariat) -> None:
-    client.force_login(secretariat)
+    sign_in(client, secretariat)
     upload = io.BytesIO(b"edition,iso3\n2026,AFG\n2026,TCD\n")
     upload.name = "list.csv"
     response = client.post("/admin/reference/safeguardsedition/upload/", {"file": upload})

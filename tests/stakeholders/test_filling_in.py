@@ -10,6 +10,7 @@ from django.test import Client
 from codemonitor.reporting.answers import answers_load
 from codemonitor.reporting.models import AuditEntry, ReportFile
 from codemonitor.reporting.pages import field_key, value_digest
+from tests.conftest import sign_in
 from tests.stakeholders.helpers import autosave, link_from, page_url, start_report
 
 pytestmark = pytest.mark.django_db
@@ -211,7 +212,7 @@ def test_documents_are_only_for_the_link_holder_and_the_secretariat(
     assert b"".join(response.streaming_content) == PDF
     assert Client().get(url).status_code == 404
     staff = Client()
-    staff.force_login(secretariat)
+    sign_in(staff, secretariat)
     assert staff.get(url).status_code == 200
 
 

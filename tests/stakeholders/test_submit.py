@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from codemonitor.reporting.models import AuditEntry, Report
 from codemonitor.reporting.pages import field_key
+from tests.conftest import sign_in
 from tests.smtp import Mailbox
 from tests.stakeholders.helpers import autosave, link_from, page_url, start_report
 
@@ -153,7 +154,7 @@ def test_a_submitted_report_is_read_only_for_the_respondent(client, verified) ->
 def test_the_secretariat_lists_searches_opens_and_reopens(client, verified, secretariat):
     client.post(f"/isri/report/{verified.uuid}/submit/")
     staff = Client()
-    staff.force_login(secretariat)
+    sign_in(staff, secretariat)
     listing = staff.get("/backoffice/stakeholder-reports/?q=amina@example").content.decode()
     assert verified.reference in listing and "Submitted" in listing
     assert (

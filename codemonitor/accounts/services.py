@@ -1,0 +1,169 @@
+"""Signing in (with throttling and two-factor codes) and inviting people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pyotp
+from django.contrib.auth import authenticate
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from codemonitor.accounts.models import Role, SignInThrottle, User
+from codemonitor.core.mail import mail_queue
+
+FREE_FAILURES = 5
+FIRST_LOCK = dt.timedelta(minutes=1)
+LONGEST_LOCK = dt.timedelta(hours=24)
+ISSUER = "Code Monitor"
+
+
+class SignInRefused(Exception):
+    def __init__(self, message: str, locked_until: dt.datetime | None = None) -> None:
+        super().__init__(message)
+        self.locked_until = locked_until
+
+
+def _normalise(username: str) -> str:
+    return username.strip().lower()[:254]
+
+
+def sign_in_locked_until(username: str, now: dt.datetime | None = None) -> dt.datetime | None:
+    now = now or timezone.now()
+    row = SignInThrottle.objects.filter(username=_normalise(username)).first()
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        return row.locked_until
+    return None
+
+
+def sign_in_check(
+    *, request: HttpRequest, username: str, password: str, now: dt.datetime | None = None
+) -> User | None:
+    """The user whose name (or email) and password these are, or None; counts failures.
+
+    After FREE_FAILURES failures in a row the name is locked, one minute at first and twice as
+    long after each further failure (at most a day); a success clears the count.
+    """
+    now = now or timezone.now()
+    name = _normalise(username)
+    if sign_in_locked_until(name, now):
+        return None
+    account = User.objects.filter(email__iexact=name).first()
+    login_name = account.get_username() if account is not None else username.strip()
+    user = authenticate(request, username=login_name, password=password)
+    with transaction.atomic():
+        row, _ = SignInThrottle.objects.select_for_update().get_or_create(username=name)
+        if isinstance(user, User) and user.is_active:
+            row.failures, row.locked_until = 0, None
+            row.save(update_fields=["failures", "locked_until"])
+            return user
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures >= FREE_FAILURES:
+            lock = min(FIRST_LOCK * 2 ** (row.failures - FREE_FAILURES), LONGEST_LOCK)
+            row.locked_until = now + lock
+        row.save()
+    return None
+
+
+def totp_new_secret(user: User) -> str:
+    user.totp_secret = pyotp.random_base32()
+    user.totp_confirmed_at = None
+    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    return user.totp_secret
+
+
+def totp_uri(user: User) -> str:
+    return str(pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER))
+
+
+def totp_verify(user: User, code: str, at: float | None = None) -> bool:
+    """Accept a six-digit code of the current 30-second step (or the one before or after), once."""
+    code = "".join(code.split())
+    if not user.totp_secret or not code.isdigit() or len(code) != 6:
+        return False
+    at = time.time() if at is None else at
+    totp = pyotp.TOTP(user.totp_secret)
+    step = int(at // totp.interval)
+    for candidate in (step - 1, step, step + 1):
+        if candidate <= user.totp_last_step:
+            continue
+        if totp.at(candidate * totp.interval) == code:
+            updated = User.objects.filter(pk=user.pk, totp_last_step__lt=candidate).update(
+                totp_last_step=candidate
+            )
+            if not updated:
+                return False  # the same code used twice at once
+            user.totp_last_step = candidate
+            return True
+    return False
+
+
+def totp_confirm(user: User, code: str) -> bool:
+    if totp_verify(user, code):
+        user.totp_confirmed_at = timezone.now()
+        user.save(update_fields=["totp_confirmed_at"])
+        return True
+    return False
+
+
+def password_link(user: User, base_url: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return base_url + reverse("accounts:password_reset_confirm", args=[uid, token])
+
+
+class InviteRefused(ValueError):
+    """The address belongs to someone whose role the invitation may not change."""
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    email: str,
+    role: Role,
+    member_state_id: str | None,
+    invited_by: User | None,
+    base_url: str,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "en",
+    template: str = "invitation",
+    context: dict[str, object] | None = None,
+) -> User:
+    """Create (or give a role to) an account and email it a link to choose a password."""
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if (
+        user is not None
+        and user.role
+        and (user.role != role or user.member_state_id != member_state_id)
+    ):
+        raise InviteRefused(email)
+    if user is None:
+        user = User(
+            username=email,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            language=language,
+        )
+        user.set_unusable_password()
+    user.role = role
+    user.member_state_id = member_state_id
+    user.is_active = True
+    user.save()
+    link = password_link(user, base_url)
+    mail_queue(
+        to=[email],
+        template=template,
+        language=user.language,
+        context={"user": user, "link": link, "invited_by": invited_by, **(context or {})},
+    )
+    return user

@@ -1,0 +1,245 @@
+"""Signing in and out, two-factor codes, passwords."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from codemonitor.accounts.access import mark_verified, signed_in_user
+from codemonitor.accounts.models import User
+from codemonitor.accounts.services import (
+    sign_in_check,
+    sign_in_locked_until,
+    totp_confirm,
+    totp_new_secret,
+    totp_uri,
+    totp_verify,
+)
+from codemonitor.core.throttle import client_ip, throttle_hit
+from codemonitor.reporting.models import AuditEntry
+
+PENDING = "sign_in_pending_user"
+NEXT = "sign_in_next"
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(label=gettext_lazy("Email address or user name"), max_length=254)
+    password = forms.CharField(
+        label=gettext_lazy("Password"), widget=forms.PasswordInput, max_length=4096
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Six-digit code from your authenticator app"), max_length=12
+    )
+
+
+def _next(request: HttpRequest, value: str | None) -> str:
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return reverse("home")
+
+
+def _complete(request: HttpRequest, user: User, *, verified: bool) -> None:
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if verified:
+        mark_verified(request, user)
+    if user.is_national:
+        AuditEntry.objects.create(
+            action="user.signed_in",
+            actor=user,
+            actor_label=user.get_username(),
+            data={"ip": client_ip(request)},
+        )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request.POST or None)
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        if not throttle_hit(f"sign-in:ip:{client_ip(request)}", limit=30, window_seconds=900):
+            form.add_error(
+                None, _("Too many attempts from this address; please wait a few minutes.")
+            )
+            return render(
+                request, "accounts/sign_in.html", {"form": form, "next": target}, status=429
+            )
+        locked = sign_in_locked_until(username)
+        user = (
+            None
+            if locked
+            else sign_in_check(
+                request=request, username=username, password=form.cleaned_data["password"]
+            )
+        )
+        locked = locked or sign_in_locked_until(username)
+        if user is None:
+            if locked:
+                form.add_error(
+                    None,
+                    _(
+                        "Too many failed attempts: this account is locked until "
+                        "%(time)s. Try again then, or reset your password."
+                    )
+                    % {"time": formats.time_format(timezone.localtime(locked), "H:i")},
+                )
+                status = 429
+            else:
+                form.add_error(None, _("The email address or the password is not right."))
+                status = 400
+            return render(
+                request, "accounts/sign_in.html", {"form": form, "next": target}, status=status
+            )
+        if user.two_factor_enabled:
+            request.session[PENDING] = user.pk
+            request.session[NEXT] = _next(request, target)
+            return redirect("accounts:code")
+        _complete(request, user, verified=not user.two_factor_required)
+        if user.two_factor_required:
+            request.session[NEXT] = _next(request, target)
+            messages.info(
+                request,
+                _(
+                    "Secretariat accounts sign in with a second factor. Set up "
+                    "your authenticator app to continue."
+                ),
+            )
+            return redirect("accounts:two_factor")
+        return HttpResponseRedirect(_next(request, target))
+    return render(request, "accounts/sign_in.html", {"form": form, "next": target})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def code(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING)
+    user = User.objects.filter(pk=pending, is_active=True).first() if pending else None
+    if user is None:
+        return redirect("accounts:sign_in")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not throttle_hit(f"code:user:{user.pk}", limit=10, window_seconds=900):
+            form.add_error(None, _("Too many codes tried; wait a few minutes."))
+        elif totp_verify(user, form.cleaned_data["code"]):
+            target = request.session.get(NEXT) or reverse("home")
+            _complete(request, user, verified=True)
+            return HttpResponseRedirect(_next(request, target))
+        else:
+            form.add_error(
+                "code",
+                _("This code is not right or has expired; enter the code your app shows now."),
+            )
+    return render(request, "accounts/code.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Set up (or replace) the authenticator app; required for the Secretariat."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
+    if user.two_factor_enabled and signed_in_user(request) is None:
+        return redirect("accounts:sign_in")
+    form = CodeForm(request.POST or None)
+    if (request.method == "POST" and request.POST.get("action") == "new") or not user.totp_secret:
+        totp_new_secret(user)
+        if request.method == "POST":
+            return redirect("accounts:two_factor")
+    elif request.method == "POST" and form.is_valid():
+        if totp_confirm(user, form.cleaned_data["code"]):
+            mark_verified(request, user)
+            messages.success(request, _("Two-factor sign-in is on."))
+            target = request.session.pop(NEXT, None)
+            return HttpResponseRedirect(_next(request, target))
+        form.add_error(
+            "code", _("This code is not right or has expired; enter the code your app shows now.")
+        )
+    uri = totp_uri(user)
+    qr = base64.b64encode(segno.make(uri, error="m").svg_inline(scale=4).encode()).decode()
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {
+            "form": form,
+            "secret": user.totp_secret,
+            "qr": qr,
+            "uri": uri,
+            "required": user.two_factor_required,
+            "enabled": user.two_factor_enabled,
+        },
+    )
+
+
+@require_POST
+def two_factor_off(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if user is None:
+        return redirect("accounts:sign_in")
+    if user.two_factor_required:
+        messages.error(request, _("Secretariat accounts must keep two-factor sign-in."))
+    else:
+        user.totp_secret, user.totp_confirmed_at = "", None
+        user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+        messages.success(request, _("Two-factor sign-in is off."))
+    return redirect("accounts:account")
+
+
+@never_cache
+def account(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if user is None:
+        return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
+    return render(request, "accounts/account.html", {"account": user})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You are signed out."))
+    return redirect("home")
+
+
+def _reset_kwargs() -> dict[str, Any]:
+    return {"from_email": settings.DEFAULT_FROM_EMAIL}
+
+
+password_reset = auth_views.PasswordResetView.as_view(
+    template_name="accounts/password_reset.html",
+    email_template_name="email/password_reset.body.txt",
+    subject_template_name="email/password_reset.subject.txt",
+    success_url=reverse_lazy("accounts:password_reset_sent"),
+    **_reset_kwargs(),
+)
+password_reset_sent = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_sent.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("accounts:password_reset_complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)

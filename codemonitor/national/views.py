@@ -1,0 +1,200 @@
+"""National reporting for the designated national authority: the country's reports, their pages
+(the same pages as the ISRI), submission, history, and the contributors a focal point invites.
+
+Every view that touches a report calls `get_national_report` first; every view of the country's
+people calls `national_user` first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from codemonitor.accounts.access import national_user, signed_in_user
+from codemonitor.accounts.models import Role, User
+from codemonitor.accounts.services import InviteRefused, user_invite
+from codemonitor.national.access import can_edit, get_national_report, national_reports
+from codemonitor.reporting.models import AuditEntry, QuestionComment, Report
+from codemonitor.reporting.page_views import ReportPageViews
+from codemonitor.reporting.pages import ReportPages, field_key
+from codemonitor.reporting.services import WorkflowError
+from codemonitor.reporting.workflow import national_report_submit
+
+
+def _require_national(request: HttpRequest) -> User:
+    user = national_user(request)
+    if user is None:
+        raise Http404
+    return user
+
+
+class NationalPages(ReportPageViews):
+    namespace = "national"
+
+    def get_report(self, request: HttpRequest, key: str, *, write: bool = False) -> Report:
+        return get_national_report(request, key, write=write)
+
+    def editable(self, request: HttpRequest, report: Report) -> bool:
+        return can_edit(request, report)
+
+    def actor(self, request: HttpRequest) -> tuple[User | None, str]:
+        user = signed_in_user(request)
+        return user, user.get_username() if user else ""
+
+    def extra_context(
+        self, request: HttpRequest, report: Report, pages: ReportPages
+    ) -> dict[str, Any]:
+        comments: dict[str, list[QuestionComment]] = {}
+        for comment in report.comments.filter(resolved_at__isnull=True):
+            comments.setdefault(field_key(comment.question, comment.row), []).append(comment)
+        return {"comments": comments, "national": True}
+
+
+PAGES = NationalPages()
+page = require_http_methods(["GET", "POST"])(PAGES.page)
+autosave = require_POST(PAGES.autosave)
+rows = require_POST(PAGES.rows)
+upload = require_POST(PAGES.upload)
+document = require_safe(PAGES.document)
+document_delete = require_POST(PAGES.document_delete)
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The country's reports, newest round first."""
+    user = signed_in_user(request)
+    if user is None:
+        return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
+    if not user.is_national:
+        raise Http404
+    reports = (
+        national_reports()
+        .filter(member_state_id=user.member_state_id)
+        .order_by("-round_instrument__round__number")
+    )
+    return render(request, "national/home.html", {"reports": reports, "account": user})
+
+
+@require_safe
+def review(request: HttpRequest, key: str) -> HttpResponse:
+    report = get_national_report(request, key)
+    context = PAGES.review_context(request, report)
+    user = national_user(request)
+    context.update(
+        {
+            "verified": True,
+            "may_submit": user is not None and user.is_focal_point and can_edit(request, report),
+            "submit_url": reverse("national:submit", args=[report.pk]),
+            "history_url": reverse("national:history", args=[report.pk]),
+        }
+    )
+    return render(request, "reporting/review.html", context)
+
+
+@require_POST
+def submit(request: HttpRequest, key: str) -> HttpResponse:
+    report = get_national_report(request, key, write=True)
+    user = _require_national(request)
+    try:
+        national_report_submit(report=report, user=user)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The report is submitted to the WHO Secretariat."))
+    return redirect("national:review", report.pk)
+
+
+@require_safe
+def history(request: HttpRequest, key: str) -> HttpResponse:
+    """The report's audit trail: every answer change, transition, document, comment."""
+    report = get_national_report(request, key)
+    entries = AuditEntry.objects.filter(report=report).select_related("actor").order_by("-at")
+    return render(
+        request,
+        "national/history.html",
+        {
+            "report": report,
+            "entries": entries[:2000],
+            "comments": report.comments.select_related("author"),
+        },
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150, required=False)
+
+
+@require_http_methods(["GET", "POST"])
+def contributors(request: HttpRequest) -> HttpResponse:
+    """The focal point invites contributors of the same country by email, and removes them."""
+    user = _require_national(request)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and user.is_focal_point and form.is_valid():
+        try:
+            user_invite(
+                email=form.cleaned_data["email"],
+                role=Role.CONTRIBUTOR,
+                member_state_id=user.member_state_id,
+                invited_by=user,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except InviteRefused:
+            form.add_error(
+                "email",
+                _(
+                    "This address already has another role on Code Monitor; "
+                    "ask the WHO Secretariat."
+                ),
+            )
+        else:
+            AuditEntry.objects.create(
+                action="country.contributor.invited",
+                actor=user,
+                actor_label=user.get_username(),
+                data={"email": form.cleaned_data["email"], "country": user.member_state_id},
+            )
+            messages.success(request, _("The invitation is on its way."))
+            return redirect("national:contributors")
+    people = User.objects.filter(member_state_id=user.member_state_id, is_active=True).order_by(
+        "role", "email"
+    )
+    return render(
+        request,
+        "national/contributors.html",
+        {"form": form, "people": people, "account": user},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def contributor_remove(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _require_national(request)
+    if not user.is_focal_point:
+        raise Http404
+    person = User.objects.filter(
+        pk=user_id, member_state_id=user.member_state_id, role=Role.CONTRIBUTOR
+    ).first()
+    if person is None:
+        raise Http404
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    AuditEntry.objects.create(
+        action="country.contributor.removed",
+        actor=user,
+        actor_label=user.get_username(),
+        data={"email": person.email, "country": user.member_state_id},
+    )
+    messages.success(request, _("%(email)s can no longer sign in.") % {"email": person.email})
+    return redirect("national:contributors")

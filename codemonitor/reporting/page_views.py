@@ -1,0 +1,339 @@
+"""The views of a report's pages, shared by every audience (stakeholders, national reports).
+
+An audience subclasses `ReportPageViews` and says how a report is found for a request (its
+access helper), when it may be changed, and who is acting; the pages, autosave, uploads and the
+review are the same for all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from codemonitor.accounts.models import User
+from codemonitor.core.throttle import client_ip, throttle_hit
+from codemonitor.reference.languages import BY_CODE, from_django
+from codemonitor.reporting.answers import StaleAnswer
+from codemonitor.reporting.documents import DocumentRefused, document_add, document_remove
+from codemonitor.reporting.models import Report
+from codemonitor.reporting.pages import (
+    ReportPages,
+    field_save,
+    page_save,
+    page_visited,
+    parse_key,
+    row_add,
+    row_remove,
+    value_digest,
+)
+
+
+class ReportPageViews:
+    namespace = ""
+    template = "reporting/report_page.html"
+
+    # -- what an audience decides ----------------------------------------------------------
+
+    def get_report(self, request: HttpRequest, key: str, *, write: bool = False) -> Report:
+        raise NotImplementedError
+
+    def editable(self, request: HttpRequest, report: Report) -> bool:
+        raise NotImplementedError
+
+    def actor(self, request: HttpRequest) -> tuple[User | None, str]:
+        raise NotImplementedError
+
+    def key(self, report: Report) -> str:
+        return str(report.pk)
+
+    def locked_redirect(self, report: Report) -> HttpResponse:
+        return redirect(f"{self.namespace}:review", self.key(report))
+
+    def upload_allowed(self, request: HttpRequest, report: Report) -> bool:
+        limit, window = settings.RATE_UPLOAD_PER_IP
+        return throttle_hit(f"upload:ip:{client_ip(request)}", limit=limit, window_seconds=window)
+
+    def extra_context(
+        self, request: HttpRequest, report: Report, pages: ReportPages
+    ) -> dict[str, Any]:
+        return {}
+
+    # -- shared ------------------------------------------------------------------------------
+
+    def sync_language(self, request: HttpRequest, report: Report) -> None:
+        """The language picked in the interface is the report's (pages and emails)."""
+        language = from_django(translation.get_language() or "en")
+        if language != report.language:
+            report.language = language
+            Report.objects.filter(pk=report.pk).update(language=language)
+
+    def urls(self, report: Report, number: int) -> dict[str, str]:
+        key, ns = self.key(report), self.namespace
+        return {
+            "autosave": reverse(f"{ns}:autosave", args=[key]),
+            "upload": reverse(f"{ns}:upload", args=[key]),
+            "rows": reverse(f"{ns}:rows", args=[key]),
+            "review": reverse(f"{ns}:review", args=[key]),
+            "page": reverse(f"{ns}:page", args=[key, number]),
+            "page_base": reverse(f"{ns}:page", args=[key, 1])[:-2],
+            "document_base": reverse(f"{ns}:document", args=[key, 0])[:-2],
+        }
+
+    def page_context(
+        self, request: HttpRequest, report: Report, pages: ReportPages, number: int, **extra: Any
+    ) -> dict[str, Any]:
+        done, total = pages.progress()
+        return {
+            "report": report,
+            "pages": pages,
+            "page": pages.page(number),
+            "number": number,
+            "outline": pages.outline(),
+            "done": done,
+            "total": total,
+            "previous": number - 1 if number > 1 else None,
+            "next": number + 1 if number < len(pages.pages) else None,
+            "deadline": report.round_instrument.closes_at,
+            "deadline_passed": timezone.now() >= report.round_instrument.closes_at,
+            "editable": self.editable(request, report),
+            "language_name": BY_CODE[pages.language].native if pages.language in BY_CODE else "",
+            "urls": self.urls(report, number),
+            **self.extra_context(request, report, pages),
+            **extra,
+        }
+
+    def page(self, request: HttpRequest, key: str, number: int) -> HttpResponse:
+        report = self.get_report(request, key)
+        if request.method == "POST" and not self.editable(request, report):
+            return self.locked_redirect(report)
+        self.sync_language(request, report)
+        pages = ReportPages(report)
+        if not 1 <= number <= len(pages.pages):
+            raise Http404
+        if request.method == "POST":
+            return self._page_post(request, key, number, pages)
+        if self.editable(request, report):
+            page_visited(report, pages, number)
+        return render(request, self.template, self.page_context(request, report, pages, number))
+
+    def _page_post(
+        self, request: HttpRequest, key: str, number: int, pages: ReportPages
+    ) -> HttpResponse:
+        report = self.get_report(request, key, write=True)
+        user, label = self.actor(request)
+        result = page_save(
+            pages=pages, number=number, data=request.POST, user=user, actor_label=label
+        )
+        page_visited(report, pages, number)
+        upload_errors = self.save_uploads(request, report, pages)
+        action = request.POST.get("action", "save")
+        here = reverse(f"{self.namespace}:page", args=[self.key(report), number])
+        if action.startswith(("add_row:", "remove_row:")):
+            self.row_action(pages, action, user)
+            return redirect(here)
+        if action.startswith("remove_file:"):
+            document_id = action.partition(":")[2]
+            stored = (
+                report.files.filter(pk=int(document_id)).first() if document_id.isdigit() else None
+            )
+            if stored is not None:
+                document_remove(document=stored, user=user, actor_label=label)
+            return redirect(here)
+        if result.conflicts or upload_errors:
+            pages = ReportPages(report)
+            context = self.page_context(
+                request,
+                report,
+                pages,
+                number,
+                conflicts=result.conflicts,
+                upload_errors=upload_errors,
+            )
+            return render(request, self.template, context, status=409 if result.conflicts else 400)
+        target = {"next": number + 1, "back": number - 1}.get(action, number)
+        if action == "review" or target > len(pages.pages):
+            return redirect(f"{self.namespace}:review", self.key(report))
+        return redirect(f"{self.namespace}:page", self.key(report), max(1, target))
+
+    @staticmethod
+    def row_action(pages: ReportPages, action: str, user: User | None = None) -> None:
+        verb, _sep, target = action.partition(":")
+        try:
+            if verb == "add_row":
+                repeat, _sep, parent = target.partition("@")
+                row_add(pages=pages, repeat=repeat, parent_row=parent, user=user)
+            else:
+                repeat, _sep, row = target.partition("@")
+                row_remove(pages=pages, repeat=repeat, row=row, user=user)
+        except (KeyError, ValueError):
+            pass
+
+    def save_uploads(self, request: HttpRequest, report: Report, pages: ReportPages) -> list[str]:
+        """Files sent with the page; returns why any was refused."""
+        errors: list[str] = []
+        user, label = self.actor(request)
+        for field_name in request.FILES:
+            parsed = parse_key(field_name)
+            question = pages.evaluation.questions.get(parsed[0]) if parsed else None
+            if parsed is None or question is None or question.kind != "file":
+                continue
+            for upload in request.FILES.getlist(field_name):
+                if not self.upload_allowed(request, report):
+                    errors.append(_("Too many uploads from here in the last hour; please wait."))
+                    return errors
+                try:
+                    document_add(
+                        report=report,
+                        question=parsed[0],
+                        row=parsed[1],
+                        upload=upload,
+                        user=user,
+                        actor_label=label,
+                    )
+                except DocumentRefused as refused:
+                    errors.append(str(refused))
+        return errors
+
+    def autosave(self, request: HttpRequest, key: str) -> HttpResponse:
+        """Save one field; answer with what the page must now show."""
+        report = self.get_report(request, key, write=True)
+        if not self.editable(request, report):
+            return JsonResponse({"error": _("This report can no longer be changed.")}, status=409)
+        field = request.POST.get("field", "")
+        raw: str | list[str] = (
+            request.POST.getlist("value")
+            if request.POST.get("multiple")
+            else request.POST.get("value", "")
+        )
+        version_text = request.POST.get("version", "")
+        version = int(version_text) if version_text.isdigit() else None
+        pages = ReportPages(report)
+        number = self._number(request, pages)
+        user, _label = self.actor(request)
+        try:
+            value, new_version = field_save(
+                pages=pages, key=field, raw=raw, version=version, user=user
+            )
+        except KeyError:
+            return JsonResponse({"error": _("This field is not part of the report.")}, status=400)
+        except StaleAnswer as stale:
+            return JsonResponse(
+                {"conflict": True, "theirs": stale.current.value, "version": stale.current.version},
+                status=409,
+            )
+        done, total = pages.progress()
+        return JsonResponse(
+            {
+                "saved": True,
+                "version": new_version,
+                "digest": value_digest(value),
+                "page": number,
+                **pages.page_state(number),
+                "done": done,
+                "total": total,
+            }
+        )
+
+    @staticmethod
+    def _number(request: HttpRequest, pages: ReportPages) -> int:
+        try:
+            number = int(request.POST.get("page", "1"))
+        except ValueError:
+            number = 1
+        return min(max(1, number), len(pages.pages))
+
+    def rows(self, request: HttpRequest, key: str) -> HttpResponse:
+        report = self.get_report(request, key, write=True)
+        if not self.editable(request, report):
+            return self.locked_redirect(report)
+        pages = ReportPages(report)
+        self.row_action(pages, request.POST.get("action", ""), self.actor(request)[0])
+        return redirect(f"{self.namespace}:page", self.key(report), self._number(request, pages))
+
+    def upload(self, request: HttpRequest, key: str) -> HttpResponse:
+        """One file sent by the page's script; the rest of the page is untouched either way."""
+        report = self.get_report(request, key, write=True)
+        if not self.editable(request, report):
+            return JsonResponse({"error": _("This report can no longer be changed.")}, status=409)
+        errors = self.save_uploads(request, report, ReportPages(report))
+        if errors:
+            return JsonResponse({"error": " ".join(errors)}, status=400)
+        parsed = parse_key(next(iter(request.FILES), "")) or ("", "")
+        files = [
+            {
+                "id": d.pk,
+                "name": d.original_name,
+                "size": d.size,
+                "url": reverse(f"{self.namespace}:document", args=[self.key(report), d.pk]),
+            }
+            for d in report.files.filter(question=parsed[0], row=parsed[1]).order_by(
+                "uploaded_at", "pk"
+            )
+        ]
+        return JsonResponse({"saved": True, "files": files})
+
+    def document(self, request: HttpRequest, key: str, document_id: int) -> FileResponse:
+        report = self.get_report(request, key)
+        stored = get_object_or_404(report.files, pk=document_id)
+        response = FileResponse(
+            stored.file.open("rb"),
+            as_attachment=True,
+            filename=stored.original_name,
+            content_type=stored.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def document_delete(self, request: HttpRequest, key: str, document_id: int) -> HttpResponse:
+        report = self.get_report(request, key, write=True)
+        if not self.editable(request, report):
+            return self.locked_redirect(report)
+        stored = get_object_or_404(report.files, pk=document_id)
+        user, label = self.actor(request)
+        document_remove(document=stored, user=user, actor_label=label)
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"removed": True})
+        return HttpResponseRedirect(reverse(f"{self.namespace}:page", args=[self.key(report), 1]))
+
+    def review_context(self, request: HttpRequest, report: Report) -> dict[str, Any]:
+        self.sync_language(request, report)
+        pages = ReportPages(report)
+        problems = pages.evaluation.problems()
+        where: dict[str, int] = {}
+        for number, page_node in enumerate(pages.pages, start=1):
+            for node in page_node.walk():
+                where[node.name] = number
+        problem_pages = [
+            (
+                where.get(p.question, 1),
+                pages.text(pages.evaluation.questions[p.question], "label") or p.question,
+                p.message,
+            )
+            for p in problems
+        ]
+        return {
+            "report": report,
+            "pages": pages,
+            "review": pages.review(),
+            "problems": problems,
+            "problem_pages": problem_pages,
+            "editable": self.editable(request, report),
+            "deadline": report.round_instrument.closes_at,
+            "deadline_passed": timezone.now() >= report.round_instrument.closes_at,
+            "outline": pages.outline(),
+            "urls": self.urls(report, 1),
+            **self.extra_context(request, report, pages),
+        }
