@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "codemonitor.reporting",
     "codemonitor.stakeholders",
     "codemonitor.national",
+    "codemonitor.registers",
     "codemonitor.backoffice",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from codemonitor.backoffice import views
+from codemonitor.backoffice import national, views
+from codemonitor.registers import views as registers
 
 app_name = "backoffice"
 urlpatterns = [
@@ -14,6 +15,22 @@ urlpatterns = [
         "instruments/<int:version_id>/xlsform/",
         views.instrument_version_download,
         name="instrument_version_download",
+    ),
+    path("rounds/<int:number>/national/", national.round_overview, name="round_overview"),
+    path("rounds/<int:number>/national/open/", national.round_open, name="round_open"),
+    path("national-reports/<int:report_id>/", national.national_report, name="national_report"),
+    path(
+        "national-reports/<int:report_id>/<str:action>/",
+        national.national_report_action,
+        name="national_report_action",
+    ),
+    path("registers/authorities/", registers.register, name="registers"),
+    path("registers/authorities.csv", registers.register_export, name="register_export"),
+    path("registers/authorities/<str:iso3>/", registers.entry, name="register_entry"),
+    path(
+        "registers/proposals/<int:proposal_id>/<str:decision>/",
+        registers.proposal_decision,
+        name="register_proposal",
     ),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(

@@ -1,11 +1,13 @@
 from django.urls import path
 
 from codemonitor.national import views
+from codemonitor.registers import views as registers
 
 app_name = "national"
 urlpatterns = [
     path("", views.home, name="home"),
     path("contributors/", views.contributors, name="contributors"),
+    path("authority/", registers.own_entry, name="authority"),
     path("contributors/<int:user_id>/remove/", views.contributor_remove, name="contributor_remove"),
     path("reports/<str:key>/page/<int:number>/", views.page, name="page"),
     path("reports/<str:key>/autosave/", views.autosave, name="autosave"),

@@ -107,15 +107,16 @@ def answer_save(
                 return answer
         if expected_version is not None and current.version != expected_version:
             raise StaleAnswer(current)
-        if current.value == value:
+        if current.value == value and not current.carried:
             return current
+        # Saving a carried-over answer, even unchanged, confirms it.
         model.objects.filter(pk=current.pk).update(
-            value=value, version=F("version") + 1, updated_at=now, updated_by=user
+            value=value, version=F("version") + 1, updated_at=now, updated_by=user, carried=False
         )
         Report.objects.filter(pk=report.pk).update(updated_at=now)
         _audit_change(report, question, row, current.value, value, user, now)
         # The row is locked until the transaction ends: its new version is ours to know.
-        current.value, current.version = value, current.version + 1
+        current.value, current.version, current.carried = value, current.version + 1, False
         current.updated_at, current.updated_by = now, user
         return current
 
@@ -148,3 +149,52 @@ def answers_save_many(
 def answers_to_question(round_instrument: RoundInstrument, question: str) -> QuerySet[Answer]:
     """All answers to one question across every report of a round: one index range scan."""
     return Answer.objects.filter(round_instrument=round_instrument, question=question)
+
+
+def answers_carry_over(*, report: Report) -> int:
+    """Offer the country's answers of the previous round as a starting point.
+
+    Answers to questions of the same name in the Member State's latest earlier report of the same
+    instrument are copied, marked `carried` until someone confirms or changes them.
+    """
+    if report.member_state_id is None:
+        return 0
+    previous = (
+        Report.objects.filter(
+            member_state_id=report.member_state_id,
+            instrument_version__instrument_id=report.instrument_version.instrument_id,
+            round_instrument__round__number__lt=report.round_instrument.round.number,
+        )
+        .order_by("-round_instrument__round__number")
+        .first()
+    )
+    if previous is None:
+        return 0
+    questions = report.instrument_version.form.questions()
+    taken = set(Answer.objects.filter(report=report).values_list("question", "row"))
+    copied = 0
+    for model in (Answer, PersonalAnswer):
+        old_rows = [
+            (old.question, old.row, old.value)
+            for old in model.objects.filter(report=previous)
+            if old.question in questions
+            and (old.question, old.row) not in taken
+            and questions[old.question].kind != "file"
+        ]
+        fields = [
+            {
+                "report": report,
+                "round_instrument_id": report.round_instrument_id,
+                "question": q,
+                "row": r,
+                "value": v,
+                "carried": True,
+            }
+            for q, r, v in old_rows
+        ]
+        if model is Answer:
+            Answer.objects.bulk_create([Answer(**f) for f in fields])
+        else:
+            PersonalAnswer.objects.bulk_create([PersonalAnswer(**f) for f in fields])
+        copied += len(fields)
+    return copied

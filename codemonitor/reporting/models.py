@@ -165,6 +165,8 @@ class AnswerBase(models.Model):
     row = models.CharField(max_length=200, blank=True, default="")
     value = models.JSONField(null=True)
     version = models.PositiveIntegerField(default=1)
+    # Copied from the country's report of the previous round and not yet confirmed or changed.
+    carried = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

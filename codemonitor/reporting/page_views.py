@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from codemonitor.accounts.models import User
 from codemonitor.core.throttle import client_ip, throttle_hit
 from codemonitor.reference.languages import BY_CODE, from_django
-from codemonitor.reporting.answers import StaleAnswer
+from codemonitor.reporting.answers import StaleAnswer, answer_save
 from codemonitor.reporting.documents import DocumentRefused, document_add, document_remove
 from codemonitor.reporting.models import Report
 from codemonitor.reporting.pages import (
@@ -143,6 +143,13 @@ class ReportPageViews:
         here = reverse(f"{self.namespace}:page", args=[self.key(report), number])
         if action.startswith(("add_row:", "remove_row:")):
             self.row_action(pages, action, user)
+            return redirect(here)
+        if action.startswith("confirm:"):
+            name, _sep, row = action.removeprefix("confirm:").partition("@")
+            if (name, row) in pages.answers:
+                answer_save(
+                    report=report, question=name, row=row, value=pages.answers[name, row], user=user
+                )
             return redirect(here)
         if action.startswith("remove_file:"):
             document_id = action.partition(":")[2]

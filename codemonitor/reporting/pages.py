@@ -171,6 +171,7 @@ class ReportPages:
         )
         self.pages = self.form.pages()
         self._files: dict[tuple[str, str], list[ReportFile]] | None = None
+        self._carried: set[tuple[str, str]] | None = None
         self._countries: dict[str, str] | None = None
 
     @property
@@ -189,6 +190,18 @@ class ReportPages:
                 ):
                     self._versions[question, row] = version
         return self._versions
+
+    def carried(self) -> set[tuple[str, str]]:
+        """Answers copied from the previous round that nobody has confirmed or changed yet."""
+        if self._carried is None:
+            self._carried = set()
+            for model in (Answer, PersonalAnswer):
+                self._carried |= set(
+                    model.objects.filter(report=self.report, carried=True).values_list(
+                        "question", "row"
+                    )
+                )
+        return self._carried
 
     def files(self, name: str, row: str) -> list[ReportFile]:
         if self._files is None:
@@ -303,6 +316,7 @@ class ReportPages:
         view.value = stored
         view.version = self.versions().get((question.name, row), 0)
         view.digest = value_digest(stored)
+        view.carried = (question.name, row) in self.carried()
         view.required = visible and evaluation.required(question.name, row)
         view.read_only = evaluation.read_only(question.name, row)
         if question.kind in {"select_one", "select_multiple"}:

@@ -1,0 +1,117 @@
+"""Changing the register: each change is saved with its history and audit entry."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from codemonitor.accounts.models import Role, User
+from codemonitor.registers.models import (
+    FIELDS,
+    NationalAuthority,
+    NationalAuthorityChange,
+    NationalAuthorityProposal,
+)
+from codemonitor.reporting.models import AuditEntry
+
+
+@transaction.atomic
+def authority_save(
+    *, member_state_id: str, data: dict[str, Any], user: User, note: str = ""
+) -> NationalAuthority:
+    authority = NationalAuthority.objects.select_for_update().filter(
+        member_state_id=member_state_id
+    ).first() or NationalAuthority(member_state_id=member_state_id)
+    for name in FIELDS:
+        if name in data:
+            setattr(authority, name, data[name] if data[name] not in (None,) else "")
+    if authority.designated_on == "":
+        authority.designated_on = None
+    authority.updated_at = timezone.now()
+    authority.save()
+    NationalAuthorityChange.objects.create(
+        authority=authority, data=authority.snapshot(), changed_by=user, note=note[:300]
+    )
+    AuditEntry.objects.create(
+        action="register.authority.changed",
+        actor=user,
+        actor_label=user.get_username(),
+        data={"country": member_state_id, "note": note[:300]},
+    )
+    return authority
+
+
+@transaction.atomic
+def authority_propose(*, user: User, data: dict[str, Any]) -> NationalAuthorityProposal:
+    if not user.is_focal_point or user.member_state_id is None:
+        raise PermissionError
+    clean = {name: str(data.get(name) or "") for name in FIELDS}
+    proposal = NationalAuthorityProposal.objects.create(
+        member_state_id=user.member_state_id, data=clean, proposed_by=user
+    )
+    AuditEntry.objects.create(
+        action="register.authority.proposed",
+        actor=user,
+        actor_label=user.get_username(),
+        data={"country": user.member_state_id},
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_decide(
+    *, proposal: NationalAuthorityProposal, user: User, accept: bool, note: str = ""
+) -> None:
+    locked = NationalAuthorityProposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.state != NationalAuthorityProposal.State.PENDING:
+        return
+    locked.state = (
+        NationalAuthorityProposal.State.ACCEPTED
+        if accept
+        else NationalAuthorityProposal.State.DECLINED
+    )
+    locked.decided_by, locked.decided_at, locked.decision_note = user, timezone.now(), note[:500]
+    locked.save()
+    if accept:
+        data = dict(locked.data)
+        if not data.get("designated_on"):
+            data["designated_on"] = None
+        authority_save(
+            member_state_id=locked.member_state_id,
+            data=data,
+            user=user,
+            note=f"proposal {locked.pk} accepted",
+        )
+    proposal.refresh_from_db()
+
+
+def register_csv() -> bytes:
+    """The register as CSV: authority details and focal points' names (no personal email)."""
+    from codemonitor.reference.models import MemberState
+
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow(["iso3", "member_state", *FIELDS, "focal_points", "last_change"])
+    authorities = {a.member_state_id: a for a in NationalAuthority.objects.all()}
+    focal: dict[str, list[str]] = {}
+    for person in User.objects.filter(role=Role.FOCAL_POINT, is_active=True):
+        focal.setdefault(str(person.member_state_id), []).append(
+            person.get_full_name() or person.email
+        )
+    for state in MemberState.objects.order_by("iso3"):
+        authority = authorities.get(state.pk)
+        snapshot = authority.snapshot() if authority else dict.fromkeys(FIELDS, "")
+        writer.writerow(
+            [
+                state.pk,
+                state.name,
+                *(snapshot[name] for name in FIELDS),
+                "; ".join(focal.get(state.pk, [])),
+                authority.updated_at.date().isoformat() if authority else "",
+            ]
+        )
+    return output.getvalue().encode("utf-8")
