@@ -61,6 +61,7 @@ run: install system-deps-run $(DATA_DIR)/secret-key
 	$(MANAGE) migrate --noinput -v0 && \
 	$(MANAGE) collectstatic --noinput -v0 && \
 	$(MANAGE) bootstrap && \
+	$(MANAGE) send_reminders --schedule && \
 	echo && echo "Code Monitor is at http://$(HOST):$(PORT)/" && \
 	echo "Sign in as the Secretariat at http://$(HOST):$(PORT)/admin/ — user: secretariat, password: $$(cat $(DATA_DIR)/secretariat-password.txt)" && \
 	echo "Stop with Ctrl+C." && echo && \

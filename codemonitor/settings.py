@@ -204,6 +204,9 @@ DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_DOCUMENTS_MAX_BYTES = envint("REPORT_DOCUMENTS_MAX_BYTES", 100 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Days before a national deadline on which focal points of unsubmitted reports get a reminder.
+REMINDER_DAYS = [int(day) for day in envlist("REMINDER_DAYS", "30,14,7,1")]
+
 # The address of the platform, for links in emails sent outside a request (reminders).
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -1,0 +1,147 @@
+"""National report pages: the country's people fill in; conflicts; carry-over; comments."""
+
+from __future__ import annotations
+
+import pytest
+
+from codemonitor.reporting.answers import answer_save, answers_load
+from codemonitor.reporting.models import Answer, Report
+from codemonitor.reporting.pages import field_key, value_digest
+
+pytestmark = pytest.mark.django_db
+
+
+def url(report: Report, tail: str) -> str:
+    return f"/national/reports/{report.pk}/{tail}"
+
+
+def test_the_focal_point_and_a_contributor_fill_in_parts(clients, report_a) -> None:
+    key = field_key("dna_name")
+    response = clients["fp_a"].post(
+        url(report_a, "autosave/"), {"field": key, "value": "Directorate of HRH", "page": "2"}
+    )
+    assert response.status_code == 200
+    response = clients["contributor_a"].post(
+        url(report_a, "autosave/"),
+        {"field": field_key("dna_institution"), "value": "Ministry of Health", "page": "2"},
+    )
+    assert response.status_code == 200
+    answers = answers_load(report_a)
+    assert answers["dna_name", ""] == "Directorate of HRH"
+    assert answers["dna_institution", ""] == "Ministry of Health"
+
+
+def test_two_sessions_changing_one_answer_show_both_values(clients, report_a) -> None:
+    key = field_key("dna_name")
+    drawn = {f"d{key}": value_digest(None), f"v{key}": "0", "action": "save"}
+    clients["fp_a"].post(url(report_a, "page/2/"), {**drawn, key: "Mine"})
+    response = clients["contributor_a"].post(url(report_a, "page/2/"), {**drawn, key: "Theirs"})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Mine" in html and "Theirs" in html
+    assert answers_load(report_a)["dna_name", ""] == "Mine"
+
+
+def test_the_other_country_sees_nothing(clients, report_a) -> None:
+    for path in ("page/1/", "review/", "history/"):
+        assert clients["fp_b"].get(url(report_a, path)).status_code == 404
+    response = clients["fp_b"].post(
+        url(report_a, "autosave/"), {"field": field_key("dna_name"), "value": "x"}
+    )
+    assert response.status_code == 404
+
+
+def test_the_secretariat_reads_but_does_not_change(clients, report_a) -> None:
+    assert clients["analyst"].get(url(report_a, "page/2/")).status_code == 200
+    response = clients["analyst"].post(
+        url(report_a, "autosave/"), {"field": field_key("dna_name"), "value": "x"}
+    )
+    assert response.status_code == 404
+    assert ("dna_name", "") not in answers_load(report_a)
+
+
+def test_comments_of_the_secretariat_show_next_to_the_question(clients, report_a, people) -> None:
+    from codemonitor.reporting.models import QuestionComment
+
+    QuestionComment.objects.create(
+        report=report_a,
+        question="dna_name",
+        text="Please give the full official name.",
+        author=people["admin"],
+    )
+    html = clients["fp_a"].get(url(report_a, "page/2/")).content.decode()
+    assert "Comment of the WHO Secretariat" in html
+    assert "Please give the full official name." in html
+
+
+def test_answers_of_the_previous_round_are_carried_over(people, instruments) -> None:
+    from codemonitor.backoffice.national import round_open_national
+    from codemonitor.reporting.models import Round, RoundInstrument
+
+    earlier = Round.objects.create(number=50, year=2021, title="Earlier round")
+    later = Round.objects.create(number=60, year=2024, title="Later round")
+    from codemonitor.instruments.models import InstrumentVersion
+
+    version = InstrumentVersion.objects.get(instrument__code="nri")
+    from django.utils import timezone
+
+    uses = [
+        RoundInstrument.objects.create(
+            round=r,
+            instrument_version=version,
+            opens_at=timezone.now(),
+            closes_at=timezone.now() + timezone.timedelta(days=9),
+        )
+        for r in (earlier, later)
+    ]
+    round_open_national(round_instrument=uses[0], user=people["admin"], base_url="http://x")
+    old = Report.objects.get(round_instrument=uses[0], member_state_id="GHA")
+    answer_save(report=old, question="dna_name", value="Directorate of HRH")
+    round_open_national(round_instrument=uses[1], user=people["admin"], base_url="http://x")
+    new = Report.objects.get(round_instrument=uses[1], member_state_id="GHA")
+    carried = Answer.objects.get(report=new, question="dna_name")
+    assert carried.carried and carried.value == "Directorate of HRH"
+    from django.test import Client
+
+    from tests.conftest import sign_in
+
+    client = Client()
+    sign_in(client, people["fp_a"])
+    html = client.get(url(new, "page/2/")).content.decode()
+    assert "From the previous round — confirm or change." in html
+    client.post(url(new, "page/2/"), {"action": "confirm:dna_name@"})
+    carried.refresh_from_db()
+    assert not carried.carried and carried.value == "Directorate of HRH"
+
+
+def test_the_focal_point_invites_and_removes_a_contributor(
+    clients, people, smtp, django_capture_on_commit_callbacks
+):
+    from codemonitor.accounts.models import User
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = clients["fp_a"].post(
+            "/national/contributors/",
+            {"email": "regulator@gha.example", "first_name": "Ama", "last_name": "Owusu"},
+        )
+    assert response.status_code == 302
+    invited = User.objects.get(email="regulator@gha.example")
+    assert (invited.role, invited.member_state_id) == ("contributor", "GHA")
+    [message] = smtp.wait_for(1)
+    assert "/account/password/reset/" in message.get_body().get_content()
+    assert (
+        clients["contributor_a"].post(f"/national/contributors/{invited.pk}/remove/").status_code
+        == 404
+    )
+    assert clients["fp_b"].post(f"/national/contributors/{invited.pk}/remove/").status_code == 404
+    clients["fp_a"].post(f"/national/contributors/{invited.pk}/remove/")
+    invited.refresh_from_db()
+    assert not invited.is_active
+
+
+def test_history_shows_the_changes_to_the_country(clients, report_a, people) -> None:
+    answer_save(
+        report=report_a, question="dna_name", value="Directorate", user=people["contributor_a"]
+    )
+    html = clients["fp_a"].get(url(report_a, "history/")).content.decode()
+    assert "report.answer.changed" in html and "contrib@gha.example" in html
