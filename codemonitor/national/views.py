@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from codemonitor.accounts.services import InviteRefused, user_invite
 from codemonitor.national.access import can_edit, get_national_report, national_reports
 from codemonitor.reporting.models import AuditEntry, QuestionComment, Report
 from codemonitor.reporting.page_views import ReportPageViews
-from codemonitor.reporting.pages import ReportPages, field_key
+from codemonitor.reporting.pages import ReportPages, field_key, page_save
 from codemonitor.reporting.services import WorkflowError
 from codemonitor.reporting.workflow import national_report_submit
 
@@ -58,6 +58,50 @@ class NationalPages(ReportPageViews):
         return {"comments": comments, "national": True}
 
 
+    def page(self, request: HttpRequest, key: str, number: int) -> HttpResponse:
+        """As for every audience; and a session that ended loses nothing.
+
+        A page sent after the session expired is kept in the new (anonymous) session while the
+        person signs in again; back on the same page, it is saved as if it had just been sent.
+        """
+        if not request.user.is_authenticated:
+            if request.method == "POST":
+                request.session[PENDING_POST] = {
+                    "path": request.path,
+                    "data": {k: request.POST.getlist(k) for k in request.POST
+                             if k != "csrfmiddlewaretoken"},
+                }
+            return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
+        pending = request.session.get(PENDING_POST)
+        if request.method == "GET" and pending and pending.get("path") == request.path:
+            del request.session[PENDING_POST]
+            data = QueryDict(mutable=True)
+            for name, values in pending["data"].items():
+                data.setlist(name, values)
+            report = self.get_report(request, key, write=True)
+            if self.editable(request, report):
+                pages = ReportPages(report)
+                if 1 <= number <= len(pages.pages):
+                    user, label = self.actor(request)
+                    page_save(pages=pages, number=number, data=data, user=user,
+                              actor_label=label)
+                    messages.success(request, _("The answers you sent before signing in again "
+                                                "are saved."))
+        return super().page(request, key, number)
+
+
+    def autosave(self, request: HttpRequest, key: str) -> HttpResponse:
+        if not request.user.is_authenticated:
+            # The page's script keeps the value and sends it again once signed in.
+            page_url = reverse("national:page", args=[key, request.POST.get("page", "1")])
+            return JsonResponse({"error": _("Your session has ended: sign in again; your "
+                                            "answers are kept in this browser."),
+                                 "sign_in": f"{reverse('accounts:sign_in')}?next={page_url}"},
+                                status=401)
+        return super().autosave(request, key)
+
+
+PENDING_POST = "national_pending_post"
 PAGES = NationalPages()
 page = require_http_methods(["GET", "POST"])(PAGES.page)
 autosave = require_POST(PAGES.autosave)
@@ -83,8 +127,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "national/home.html", {"reports": reports, "account": user})
 
 
+def _sign_in_first(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
+    return None
+
+
 @require_safe
 def review(request: HttpRequest, key: str) -> HttpResponse:
+    if response := _sign_in_first(request):
+        return response
     report = get_national_report(request, key)
     context = PAGES.review_context(request, report)
     user = national_user(request)
@@ -115,6 +167,8 @@ def submit(request: HttpRequest, key: str) -> HttpResponse:
 @require_safe
 def history(request: HttpRequest, key: str) -> HttpResponse:
     """The report's audit trail: every answer change, transition, document, comment."""
+    if response := _sign_in_first(request):
+        return response
     report = get_national_report(request, key)
     entries = AuditEntry.objects.filter(report=report).select_related("actor").order_by("-at")
     return render(

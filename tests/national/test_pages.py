@@ -145,3 +145,31 @@ def test_history_shows_the_changes_to_the_country(clients, report_a, people) -> 
     )
     html = clients["fp_a"].get(url(report_a, "history/")).content.decode()
     assert "report.answer.changed" in html and "contrib@gha.example" in html
+
+
+def test_a_session_that_ended_loses_nothing(client, report_a, people) -> None:
+    from codemonitor.accounts.models import User
+
+    User.objects.filter(pk=people["fp_a"].pk).update(password="")
+    people["fp_a"].set_password("a long enough password 123")
+    people["fp_a"].save()
+    key = field_key("dna_name")
+    page = url(report_a, "page/2/")
+    response = client.post(page, {key: "Typed before the session ended",
+                                  f"d{key}": value_digest(None), f"v{key}": "0",
+                                  "action": "save"})
+    assert response["Location"] == f"/account/sign-in/?next={page}"
+    signed = client.post("/account/sign-in/", {"username": "fp@gha.example",
+                                               "password": "a long enough password 123",
+                                               "next": page})
+    assert signed["Location"] == page
+    html = client.get(page).content.decode()
+    assert "The answers you sent before signing in again are saved." in html
+    assert answers_load(report_a)["dna_name", ""] == "Typed before the session ended"
+
+
+def test_autosave_after_the_session_ended_asks_to_sign_in(client, report_a) -> None:
+    response = client.post(url(report_a, "autosave/"),
+                           {"field": field_key("dna_name"), "value": "x", "page": "2"})
+    assert response.status_code == 401
+    assert response.json()["sign_in"] == f"/account/sign-in/?next={url(report_a, 'page/2/')}"

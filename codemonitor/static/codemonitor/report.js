@@ -152,6 +152,15 @@
         } else if (result.status === 409 && result.data.conflict) {
           delete memoryPending[key]; setPending(memoryPending);
           showConflict(key, item, result.data);
+        } else if (result.status === 401) {
+          // The session ended: keep the value here and send it after signing in again.
+          setState("signin");
+          if (stateEl && result.data.sign_in) {
+            stateEl.textContent = result.data.error + " ";
+            var link = document.createElement("a");
+            link.href = result.data.sign_in; link.textContent = stateEl.dataset.signin || "→";
+            stateEl.appendChild(link);
+          }
         } else if (result.status >= 400 && result.status < 500 && result.status !== 429 && result.status !== 408) {
           delete memoryPending[key]; setPending(memoryPending);
           setState("failed");
