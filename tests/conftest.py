@@ -50,7 +50,7 @@ def secretariat(django_user_model):
         is_staff=True,
         is_superuser=True,
         role=Role.SECRETARIAT_ADMIN,
-        totp_secret="JBSWY3DPEHPK3PXP",
+        totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
         totp_confirmed_at=timezone.now(),
     )
 

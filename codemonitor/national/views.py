@@ -57,7 +57,6 @@ class NationalPages(ReportPageViews):
             comments.setdefault(field_key(comment.question, comment.row), []).append(comment)
         return {"comments": comments, "national": True}
 
-
     def page(self, request: HttpRequest, key: str, number: int) -> HttpResponse:
         """As for every audience; and a session that ended loses nothing.
 
@@ -68,8 +67,11 @@ class NationalPages(ReportPageViews):
             if request.method == "POST":
                 request.session[PENDING_POST] = {
                     "path": request.path,
-                    "data": {k: request.POST.getlist(k) for k in request.POST
-                             if k != "csrfmiddlewaretoken"},
+                    "data": {
+                        k: request.POST.getlist(k)
+                        for k in request.POST
+                        if k != "csrfmiddlewaretoken"
+                    },
                 }
             return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
         pending = request.session.get(PENDING_POST)
@@ -83,21 +85,26 @@ class NationalPages(ReportPageViews):
                 pages = ReportPages(report)
                 if 1 <= number <= len(pages.pages):
                     user, label = self.actor(request)
-                    page_save(pages=pages, number=number, data=data, user=user,
-                              actor_label=label)
-                    messages.success(request, _("The answers you sent before signing in again "
-                                                "are saved."))
+                    page_save(pages=pages, number=number, data=data, user=user, actor_label=label)
+                    messages.success(
+                        request, _("The answers you sent before signing in again are saved.")
+                    )
         return super().page(request, key, number)
-
 
     def autosave(self, request: HttpRequest, key: str) -> HttpResponse:
         if not request.user.is_authenticated:
             # The page's script keeps the value and sends it again once signed in.
             page_url = reverse("national:page", args=[key, request.POST.get("page", "1")])
-            return JsonResponse({"error": _("Your session has ended: sign in again; your "
-                                            "answers are kept in this browser."),
-                                 "sign_in": f"{reverse('accounts:sign_in')}?next={page_url}"},
-                                status=401)
+            return JsonResponse(
+                {
+                    "error": _(
+                        "Your session has ended: sign in again; your "
+                        "answers are kept in this browser."
+                    ),
+                    "sign_in": f"{reverse('accounts:sign_in')}?next={page_url}",
+                },
+                status=401,
+            )
         return super().autosave(request, key)
 
 

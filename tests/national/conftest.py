@@ -22,7 +22,7 @@ def person(email: str, role: str, country: str | None = None, *, totp: bool = Fa
         "a long enough password 123",
         role=role,
         member_state_id=country,
-        totp_secret="JBSWY3DPEHPK3PXP" if totp else "",
+        totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" if totp else "",
         totp_confirmed_at=timezone.now() if totp else None,
     )
 

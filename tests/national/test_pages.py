@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from codemonitor.reporting.answers import answer_save, answers_load
@@ -90,7 +92,7 @@ def test_answers_of_the_previous_round_are_carried_over(people, instruments) -> 
             round=r,
             instrument_version=version,
             opens_at=timezone.now(),
-            closes_at=timezone.now() + timezone.timedelta(days=9),
+            closes_at=timezone.now() + dt.timedelta(days=9),
         )
         for r in (earlier, later)
     ]
@@ -155,13 +157,20 @@ def test_a_session_that_ended_loses_nothing(client, report_a, people) -> None:
     people["fp_a"].save()
     key = field_key("dna_name")
     page = url(report_a, "page/2/")
-    response = client.post(page, {key: "Typed before the session ended",
-                                  f"d{key}": value_digest(None), f"v{key}": "0",
-                                  "action": "save"})
+    response = client.post(
+        page,
+        {
+            key: "Typed before the session ended",
+            f"d{key}": value_digest(None),
+            f"v{key}": "0",
+            "action": "save",
+        },
+    )
     assert response["Location"] == f"/account/sign-in/?next={page}"
-    signed = client.post("/account/sign-in/", {"username": "fp@gha.example",
-                                               "password": "a long enough password 123",
-                                               "next": page})
+    signed = client.post(
+        "/account/sign-in/",
+        {"username": "fp@gha.example", "password": "a long enough password 123", "next": page},
+    )
     assert signed["Location"] == page
     html = client.get(page).content.decode()
     assert "The answers you sent before signing in again are saved." in html
@@ -169,7 +178,8 @@ def test_a_session_that_ended_loses_nothing(client, report_a, people) -> None:
 
 
 def test_autosave_after_the_session_ended_asks_to_sign_in(client, report_a) -> None:
-    response = client.post(url(report_a, "autosave/"),
-                           {"field": field_key("dna_name"), "value": "x", "page": "2"})
+    response = client.post(
+        url(report_a, "autosave/"), {"field": field_key("dna_name"), "value": "x", "page": "2"}
+    )
     assert response.status_code == 401
     assert response.json()["sign_in"] == f"/account/sign-in/?next={url(report_a, 'page/2/')}"

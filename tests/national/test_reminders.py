@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from codemonitor.reporting.models import Report, ReminderSent
+from codemonitor.reporting.models import ReminderSent, Report
 from codemonitor.reporting.reminders import reminders_run, reminders_send
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +27,20 @@ def reminded(smtp) -> list[str]:
     return sorted(str(m["To"]) for m in smtp.messages)
 
 
-def test_the_right_countries_on_the_right_days(deadline, report_a, report_b, smtp,
-                                               django_capture_on_commit_callbacks) -> None:
+def test_the_right_countries_on_the_right_days(
+    deadline, report_a, report_b, smtp, django_capture_on_commit_callbacks
+) -> None:
     Report.objects.filter(pk=report_b.pk).update(state=Report.State.SUBMITTED)
-    for days_before, expected in [(31, 0), (30, 1), (29, 0), (14, 1), (8, 0), (7, 1), (1, 1),
-                                  (0, 0)]:
+    for days_before, expected in [
+        (31, 0),
+        (30, 1),
+        (29, 0),
+        (14, 1),
+        (8, 0),
+        (7, 1),
+        (1, 1),
+        (0, 0),
+    ]:
         with django_capture_on_commit_callbacks(execute=True):
             count = reminders_send(today=deadline - dt.timedelta(days=days_before))
         assert count == expected, days_before
@@ -40,8 +49,9 @@ def test_the_right_countries_on_the_right_days(deadline, report_a, report_b, smt
     assert sorted(ReminderSent.objects.values_list("days_before", flat=True)) == [1, 7, 14, 30]
 
 
-def test_never_twice_for_the_same_country_and_day(deadline, report_a, report_b, smtp,
-                                                  django_capture_on_commit_callbacks) -> None:
+def test_never_twice_for_the_same_country_and_day(
+    deadline, report_a, report_b, smtp, django_capture_on_commit_callbacks
+) -> None:
     day = deadline - dt.timedelta(days=14)
     with django_capture_on_commit_callbacks(execute=True):
         assert reminders_send(today=day) == 2  # the two countries with a focal point
@@ -50,12 +60,13 @@ def test_never_twice_for_the_same_country_and_day(deadline, report_a, report_b, 
     assert reminded(smtp) == ["fp@fra.example", "fp@gha.example"]
 
 
-def test_the_worker_sends_them_once_across_a_restart(deadline, report_a, report_b, smtp,
-                                                     settings,
-                                                     django_capture_on_commit_callbacks):
+def test_the_worker_sends_them_once_across_a_restart(
+    deadline, report_a, report_b, smtp, settings, django_capture_on_commit_callbacks
+):
     Report.objects.filter(pk=report_b.pk).update(state=Report.State.VALIDATED)
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
-                                  "QUEUES": ["default"]}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
     day = (deadline - dt.timedelta(days=7)).isoformat()
 
     def worker() -> None:
@@ -78,8 +89,9 @@ def test_the_daily_run_is_planned_once(deadline, settings) -> None:
     from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
-                                  "QUEUES": ["default"]}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
     call_command("send_reminders", "--schedule", verbosity=0)
     call_command("send_reminders", "--schedule", verbosity=0)
     planned = DBTaskResult.objects.filter(task_path__endswith="reminders_run")

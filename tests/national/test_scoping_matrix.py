@@ -1,0 +1,399 @@
+"""Every URL pattern of the project, requested as each persona, with the expected outcome.
+
+A URL pattern that this table does not know makes the test fail: whoever adds a view says here
+who may use it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from codemonitor.reporting.models import ReportFile, ReportLink
+from codemonitor.reporting.services import stakeholder_report_start
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["anonymous", "admin", "analyst", "fp_a", "contributor_a", "fp_b"]
+OK, LOGIN, NOT_FOUND = "ok", "login", 404
+
+
+def walk(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name or entry.pattern}"
+
+
+def everyone(outcome: Any) -> dict[str, Any]:
+    return dict.fromkeys(PERSONAS, outcome)
+
+
+def only(
+    allowed: set[str], *, anonymous: Any = LOGIN, others: Any = NOT_FOUND, outcome: Any = OK
+) -> dict[str, Any]:
+    return {
+        p: outcome if p in allowed else (anonymous if p == "anonymous" else others)
+        for p in PERSONAS
+    }
+
+
+SECRETARIAT = {"admin", "analyst"}
+COUNTRY_A = {"fp_a", "contributor_a"}
+
+
+@pytest.fixture
+def world(people, nri_round, report_a, isri_round, tmp_path):
+    """One of each object a URL can name."""
+    from codemonitor.instruments.models import InstrumentVersion
+    from codemonitor.registers.models import NationalAuthorityProposal
+    from codemonitor.registers.services import authority_propose
+
+    document_a = ReportFile(
+        report=report_a,
+        question="supporting_documents",
+        original_name="a.txt",
+        content_type="text/plain",
+        size=5,
+        sha256="x",
+    )
+    document_a.file.save("a.txt", ContentFile(b"hello"), save=True)
+    isri = stakeholder_report_start(
+        round_instrument=isri_round, email="s@example.org", entity_name="Matrix NGO", language="en"
+    )
+    token = ReportLink.issue(isri)
+    document_s = ReportFile(
+        report=isri,
+        question="q10_documents",
+        original_name="s.txt",
+        content_type="text/plain",
+        size=5,
+        sha256="x",
+    )
+    document_s.file.save("s.txt", ContentFile(b"hello"), save=True)
+    proposal = authority_propose(user=people["fp_a"], data={"name": "New name"})
+    from tests.national.conftest import person
+
+    contributor = person("other@gha.example", "contributor", "GHA")  # the one to remove
+    return {
+        "report": report_a.pk,
+        "document": document_a.pk,
+        "isri": str(isri.uuid),
+        "isri_pk": isri.pk,
+        "isri_document": document_s.pk,
+        "token": token,
+        "round": nri_round.round.number,
+        "isri_round": isri_round.round.number,
+        "version": InstrumentVersion.objects.first().pk,
+        "proposal": proposal.pk,
+        "contributor": contributor.pk,
+        "uid": urlsafe_base64_encode(force_bytes(contributor.pk)),
+        "proposal_model": NationalAuthorityProposal,
+    }
+
+
+# name -> (method, path builder, data, expected outcome per persona)
+Case = tuple[str, Callable[[dict[str, Any]], str], dict[str, Any], dict[str, Any]]
+
+
+def cases() -> dict[str, Case]:
+    r = lambda tail: lambda w: f"/national/reports/{w['report']}/{tail}"  # noqa: E731
+    s = lambda tail: lambda w: f"/isri/report/{w['isri']}/{tail}"  # noqa: E731
+    b = lambda tail: lambda w: f"/backoffice/{tail}"  # noqa: E731
+    national_read = only(SECRETARIAT | COUNTRY_A)
+    national_write = only(COUNTRY_A)
+    staff = only(SECRETARIAT)
+    staff_admin_post = {**only(SECRETARIAT), "analyst": NOT_FOUND}
+    # A stakeholder report belongs to the browser that holds it (none of these personas) and
+    # is readable by the Secretariat; anonymous outsiders get 404, never a sign-in page.
+    isri_read = only(SECRETARIAT, anonymous=NOT_FOUND)
+    nobody = everyone(NOT_FOUND)
+    public = everyone(OK)
+    return {
+        "home": ("get", lambda w: "/", {}, public),
+        "healthz": ("get", lambda w: "/healthz", {}, public),
+        "set_language": ("post", lambda w: "/i18n/setlang/", {"language": "fr"}, public),
+        # Stakeholders (no account).
+        "stakeholders:current": ("get", lambda w: "/isri/", {}, public),
+        "stakeholders:round": ("get", lambda w: f"/isri/round/{w['isri_round']}/", {}, public),
+        "stakeholders:start": (
+            "post",
+            lambda w: f"/isri/round/{w['isri_round']}/start/",
+            {"email": "new@example.org", "entity_name": "E"},
+            public,
+        ),
+        "stakeholders:resend_link": (
+            "post",
+            lambda w: f"/isri/round/{w['isri_round']}/link/",
+            {"email": "s@example.org"},
+            public,
+        ),
+        "stakeholders:link": ("get", lambda w: f"/isri/r/{w['token']}/", {}, public),
+        "stakeholders:page": ("get", s("page/2/"), {}, isri_read),
+        "stakeholders:autosave": ("post", s("autosave/"), {"field": "q__q1_answer__"}, nobody),
+        "stakeholders:rows": ("post", s("rows/"), {}, nobody),
+        "stakeholders:upload": ("post", s("upload/"), {}, nobody),
+        "stakeholders:document": (
+            "get",
+            lambda w: f"/isri/report/{w['isri']}/documents/{w['isri_document']}/",
+            {},
+            isri_read,
+        ),
+        "stakeholders:document_remove": (
+            "post",
+            lambda w: f"/isri/report/{w['isri']}/documents/{w['isri_document']}/remove/",
+            {},
+            nobody,
+        ),
+        "stakeholders:review": ("get", s("review/"), {}, isri_read),
+        "stakeholders:submit": ("post", s("submit/"), {}, nobody),
+        "stakeholders:done": ("get", s("done/"), {}, isri_read),
+        "stakeholders:receipt": ("get", s("receipt.pdf"), {}, nobody),  # a draft has none
+        # National reports: country A and, read-only, the Secretariat.
+        "national:home": (
+            "get",
+            lambda w: "/national/",
+            {},
+            only({"fp_a", "contributor_a", "fp_b"}),
+        ),
+        "national:contributors": (
+            "get",
+            lambda w: "/national/contributors/",
+            {},
+            only({"fp_a", "contributor_a", "fp_b"}, anonymous=NOT_FOUND),
+        ),
+        "national:contributor_remove": (
+            "post",
+            lambda w: f"/national/contributors/{w['contributor']}/remove/",
+            {},
+            only({"fp_a"}, anonymous=NOT_FOUND),
+        ),
+        "national:authority": (
+            "get",
+            lambda w: "/national/authority/",
+            {},
+            only({"fp_a", "contributor_a", "fp_b"}, anonymous=NOT_FOUND),
+        ),
+        "national:page": ("get", r("page/2/"), {}, national_read),
+        "national:autosave": (
+            "post",
+            r("autosave/"),
+            {"field": "q__dna_name__", "value": "x"},
+            {**national_write, "anonymous": 401},
+        ),
+        "national:rows": ("post", r("rows/"), {}, only(COUNTRY_A, anonymous=NOT_FOUND)),
+        "national:upload": ("post", r("upload/"), {}, only(COUNTRY_A, anonymous=NOT_FOUND)),
+        "national:document": (
+            "get",
+            lambda w: f"/national/reports/{w['report']}/documents/{w['document']}/",
+            {},
+            {**national_read, "anonymous": NOT_FOUND},
+        ),
+        "national:document_remove": (
+            "post",
+            lambda w: f"/national/reports/{w['report']}/documents/{w['document']}/remove/",
+            {},
+            only(COUNTRY_A, anonymous=NOT_FOUND),
+        ),
+        "national:review": ("get", r("review/"), {}, national_read),
+        "national:submit": ("post", r("submit/"), {}, only(COUNTRY_A, anonymous=NOT_FOUND)),
+        "national:history": ("get", r("history/"), {}, national_read),
+        # The Secretariat's back office.
+        "backoffice:dashboard": ("get", b(""), {}, staff),
+        "backoffice:instruments": ("get", b("instruments/"), {}, staff),
+        "backoffice:instrument_upload": ("get", b("instruments/upload/"), {}, staff),
+        "backoffice:instrument_version": (
+            "get",
+            lambda w: f"/backoffice/instruments/{w['version']}/",
+            {},
+            staff,
+        ),
+        "backoffice:instrument_version_download": (
+            "get",
+            lambda w: f"/backoffice/instruments/{w['version']}/xlsform/",
+            {},
+            staff,
+        ),
+        "backoffice:round_overview": (
+            "get",
+            lambda w: f"/backoffice/rounds/{w['round']}/national/",
+            {},
+            staff,
+        ),
+        "backoffice:round_open": (
+            "post",
+            lambda w: f"/backoffice/rounds/{w['round']}/national/open/",
+            {},
+            staff_admin_post,
+        ),
+        "backoffice:national_report": (
+            "get",
+            lambda w: f"/backoffice/national-reports/{w['report']}/",
+            {},
+            staff,
+        ),
+        "backoffice:national_report_action": (
+            "post",
+            lambda w: f"/backoffice/national-reports/{w['report']}/review/",
+            {},
+            staff_admin_post,
+        ),
+        "backoffice:registers": ("get", b("registers/authorities/"), {}, staff),
+        "backoffice:register_export": ("get", b("registers/authorities.csv"), {}, staff),
+        "backoffice:register_entry": ("get", b("registers/authorities/GHA/"), {}, staff),
+        "backoffice:register_proposal": (
+            "post",
+            lambda w: f"/backoffice/registers/proposals/{w['proposal']}/decline/",
+            {},
+            staff_admin_post,
+        ),
+        "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
+        "backoffice:stakeholder_report": (
+            "get",
+            lambda w: f"/backoffice/stakeholder-reports/{w['isri_pk']}/",
+            {},
+            staff,
+        ),
+        "backoffice:stakeholder_report_reopen": (
+            "post",
+            lambda w: f"/backoffice/stakeholder-reports/{w['isri_pk']}/reopen/",
+            {},
+            staff_admin_post,
+        ),
+        # Accounts.
+        "accounts:account": ("get", lambda w: "/account/", {}, only(set(PERSONAS) - {"anonymous"})),
+        "accounts:sign_in": ("get", lambda w: "/account/sign-in/", {}, public),
+        # Without a password step first, the code step sends back to signing in.
+        "accounts:code": ("get", lambda w: "/account/sign-in/code/", {}, everyone(LOGIN)),
+        "accounts:sign_out": ("post", lambda w: "/account/sign-out/", {}, public),
+        "accounts:two_factor": (
+            "get",
+            lambda w: "/account/two-factor/",
+            {},
+            only(set(PERSONAS) - {"anonymous"}),
+        ),
+        "accounts:two_factor_off": (
+            "post",
+            lambda w: "/account/two-factor/off/",
+            {},
+            only(set(PERSONAS) - {"anonymous"}),
+        ),
+        "accounts:password_reset": ("get", lambda w: "/account/password/reset/", {}, public),
+        "accounts:password_reset_sent": (
+            "get",
+            lambda w: "/account/password/reset/sent/",
+            {},
+            public,
+        ),
+        "accounts:password_reset_confirm": (
+            "get",
+            lambda w: f"/account/password/reset/{w['uid']}/bad-token/",
+            {},
+            public,
+        ),
+        "accounts:password_reset_complete": (
+            "get",
+            lambda w: "/account/password/reset/done/",
+            {},
+            public,
+        ),
+        # Admin login redirects to the platform's sign-in; the admin itself: admins only.
+        "admin/login/": ("get", lambda w: "/admin/login/", {}, everyone(LOGIN)),
+    }
+
+
+ADMIN_SAMPLES = ["/admin/", "/admin/reference/memberstate/", "/admin/accounts/user/"]
+
+
+def outcome_of(response) -> Any:
+    if response.status_code == 302 and response["Location"].startswith(
+        ("/account/sign-in/", "/admin/login/")
+    ):
+        return LOGIN
+    if response.status_code in {200, 302, 400, 409, 422}:
+        return OK
+    return response.status_code
+
+
+def test_every_url_pattern_is_in_the_table() -> None:
+    known = set(cases())
+    unknown = [
+        name
+        for name in walk(get_resolver().url_patterns)
+        if name not in known and not name.startswith("admin:")
+    ]
+    assert unknown == [], f"add these URL patterns to the scoping matrix: {unknown}"
+
+
+def test_every_url_as_every_persona(clients, world) -> None:
+    failures = []
+    for name, (method, path, data, expected) in cases().items():
+        for persona in PERSONAS:
+            client: Client = clients[persona]
+            url = path(world)
+            payload = dict(data)
+            if name == "national:document_remove":  # a document of its own for each persona
+                fresh = ReportFile(
+                    report_id=world["report"],
+                    question="supporting_documents",
+                    original_name="b.txt",
+                    content_type="text/plain",
+                    size=5,
+                    sha256="x",
+                )
+                fresh.file.save("b.txt", ContentFile(b"hello"), save=True)
+                url = f"/national/reports/{world['report']}/documents/{fresh.pk}/remove/"
+            if name == "stakeholders:link":
+                client = Client()  # whoever opens the link holds the report from then on
+            if name == "stakeholders:start":
+                payload["email"] = f"{persona}@example.org"
+            if name.endswith(":upload"):
+                handle = io.BytesIO(b"hello")
+                handle.name = "x.txt"
+                payload["q__q10_documents__" if "isri" in url else "q__supporting_documents__"] = (
+                    handle
+                )
+            response = client.get(url) if method == "get" else client.post(url, payload)
+            got = outcome_of(response)
+            if got != expected[persona]:
+                failures.append(
+                    f"{name} as {persona}: expected {expected[persona]}, got {got} "
+                    f"({response.status_code})"
+                )
+            if name == "accounts:sign_out" and persona != "anonymous":
+                from tests.conftest import sign_in
+
+                sign_in(client, world_user(persona))
+    assert not failures, "\n" + "\n".join(failures)
+
+
+def world_user(persona: str):
+    from codemonitor.accounts.models import User
+
+    return User.objects.get(
+        email={
+            "admin": "secretariat@example.org",
+            "analyst": "analyst@who.example",
+            "fp_a": "fp@gha.example",
+            "contributor_a": "contrib@gha.example",
+            "fp_b": "fp@fra.example",
+        }[persona]
+    )
+
+
+def test_the_admin_is_for_secretariat_administrators(clients, world) -> None:
+    for url in ADMIN_SAMPLES:
+        for persona in PERSONAS:
+            got = outcome_of(clients[persona].get(url))
+            expected = OK if persona == "admin" else LOGIN
+            assert got == expected, (url, persona)
