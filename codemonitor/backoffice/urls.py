@@ -12,6 +12,11 @@ urlpatterns = [
         "instruments/<int:version_id>/", views.instrument_version_detail, name="instrument_version"
     ),
     path(
+        "instruments/<int:version_id>/blank.pdf",
+        views.instrument_version_blank,
+        name="instrument_version_blank",
+    ),
+    path(
         "instruments/<int:version_id>/xlsform/",
         views.instrument_version_download,
         name="instrument_version_download",

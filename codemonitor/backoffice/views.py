@@ -175,3 +175,17 @@ def stakeholder_report_reopen(request: HttpRequest, report_id: int) -> HttpRespo
     else:
         messages.success(request, _("The report is open again for its respondent."))
     return redirect("backoffice:stakeholder_report", report_id=report.pk)
+
+
+@require_safe
+@secretariat_required
+def instrument_version_blank(request: HttpRequest, version_id: int) -> HttpResponse:
+    from codemonitor.reporting.receipt import blank_pdf
+
+    version = get_object_or_404(InstrumentVersion, pk=version_id)
+    language = from_django(request.GET.get("language") or translation.get_language() or "en")
+    response = HttpResponse(blank_pdf(version, language), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{version.instrument.code}-{version.version}-{language}.pdf"'
+    )
+    return response

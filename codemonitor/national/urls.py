@@ -22,4 +22,6 @@ urlpatterns = [
     path("reports/<str:key>/review/", views.review, name="review"),
     path("reports/<str:key>/submit/", views.submit, name="submit"),
     path("reports/<str:key>/history/", views.history, name="history"),
+    path("reports/<str:key>/report.pdf", views.printout, name="print"),
+    path("reports/<str:key>/blank.pdf", views.blank, name="blank"),
 ]

@@ -25,6 +25,7 @@ from codemonitor.national.access import can_edit, get_national_report, national_
 from codemonitor.reporting.models import AuditEntry, QuestionComment, Report
 from codemonitor.reporting.page_views import ReportPageViews
 from codemonitor.reporting.pages import ReportPages, field_key, page_save
+from codemonitor.reporting.receipt import blank_pdf, report_pdf
 from codemonitor.reporting.services import WorkflowError
 from codemonitor.reporting.workflow import national_report_submit
 
@@ -153,6 +154,8 @@ def review(request: HttpRequest, key: str) -> HttpResponse:
             "may_submit": user is not None and user.is_focal_point and can_edit(request, report),
             "submit_url": reverse("national:submit", args=[report.pk]),
             "history_url": reverse("national:history", args=[report.pk]),
+            "print_url": reverse("national:print", args=[report.pk]),
+            "blank_url": reverse("national:blank", args=[report.pk]),
         }
     )
     return render(request, "reporting/review.html", context)
@@ -259,3 +262,28 @@ def contributor_remove(request: HttpRequest, user_id: int) -> HttpResponse:
     )
     messages.success(request, _("%(email)s can no longer sign in.") % {"email": person.email})
     return redirect("national:contributors")
+
+
+@require_safe
+def printout(request: HttpRequest, key: str) -> HttpResponse:
+    """The filled-in report as PDF, in the report's language."""
+    if response := _sign_in_first(request):
+        return response
+    report = get_national_report(request, key)
+    response = HttpResponse(report_pdf(report), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.reference}.pdf"'
+    return response
+
+
+@require_safe
+def blank(request: HttpRequest, key: str) -> HttpResponse:
+    """The report's instrument, blank, as PDF, in the report's language."""
+    if response := _sign_in_first(request):
+        return response
+    report = get_national_report(request, key)
+    response = HttpResponse(
+        blank_pdf(report.instrument_version, report.language), content_type="application/pdf"
+    )
+    name = f"{report.instrument_version.instrument.code}-{report.instrument_version.version}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response

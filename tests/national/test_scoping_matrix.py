@@ -208,6 +208,8 @@ def cases() -> dict[str, Case]:
         "national:review": ("get", r("review/"), {}, national_read),
         "national:submit": ("post", r("submit/"), {}, only(COUNTRY_A, anonymous=NOT_FOUND)),
         "national:history": ("get", r("history/"), {}, national_read),
+        "national:print": ("get", r("report.pdf"), {}, national_read),
+        "national:blank": ("get", r("blank.pdf"), {}, national_read),
         # The Secretariat's back office.
         "backoffice:dashboard": ("get", b(""), {}, staff),
         "backoffice:instruments": ("get", b("instruments/"), {}, staff),
@@ -215,6 +217,12 @@ def cases() -> dict[str, Case]:
         "backoffice:instrument_version": (
             "get",
             lambda w: f"/backoffice/instruments/{w['version']}/",
+            {},
+            staff,
+        ),
+        "backoffice:instrument_version_blank": (
+            "get",
+            lambda w: f"/backoffice/instruments/{w['version']}/blank.pdf",
             {},
             staff,
         ),

@@ -1,0 +1,142 @@
+"""The Secretariat's side: opening a round, the overview, review actions, the register, print."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from codemonitor.accounts.models import Role
+from codemonitor.registers.models import NationalAuthority, NationalAuthorityProposal
+from codemonitor.reporting.answers import answer_save
+from codemonitor.reporting.models import QuestionComment, Report
+from tests.national.test_workflow import fill
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_opening_the_round_invites_focal_points_and_lists_the_rest(
+    clients, people, instruments, smtp, django_capture_on_commit_callbacks
+) -> None:
+    from codemonitor.reporting.rounds import demo_round_ensure
+
+    round_ = demo_round_ensure()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = clients["admin"].post(
+            f"/backoffice/rounds/{round_.number}/national/open/", follow=True
+        )
+    html = response.content.decode()
+    assert "194 national reports opened" in html
+    assert "192 countries have no focal point" in html
+    assert Report.objects.filter(member_state__isnull=False).count() == 194
+    invited = sorted(str(m["To"]) for m in smtp.wait_for(2))
+    assert invited == ["fp@fra.example", "fp@gha.example"]
+    link = re.search(
+        r"(http://testserver/account/sign-in/\?next=/national/reports/\d+/page/1/)",
+        smtp.messages[0].get_body().get_content(),
+    )
+    assert link
+
+
+def test_the_overview_filters_by_region_and_state(clients, nri_round, report_a) -> None:
+    number = nri_round.round.number
+    afr = clients["analyst"].get(f"/backoffice/rounds/{number}/national/?region=AFR")
+    html = afr.content.decode()
+    assert html.count('<tr data-country="') == 47
+    assert "Ghana" in html and "France" not in html
+    Report.objects.filter(pk=report_a.pk).update(state=Report.State.SUBMITTED)
+    submitted = (
+        clients["analyst"]
+        .get(f"/backoffice/rounds/{number}/national/?state=submitted")
+        .content.decode()
+    )
+    assert submitted.count('<tr data-country="') == 1 and "fp@gha.example" in submitted
+    everyone = clients["analyst"].get(f"/backoffice/rounds/{number}/national/").content.decode()
+    assert everyone.count("no focal point") == 192
+
+
+def test_return_with_a_comment_on_one_question_from_the_page(clients, report_a, people) -> None:
+    fill(report_a, people["fp_a"])
+    clients["fp_a"].post(f"/national/reports/{report_a.pk}/submit/")
+    report_a.refresh_from_db()
+    assert report_a.state == Report.State.SUBMITTED
+    base = f"/backoffice/national-reports/{report_a.pk}/"
+    clients["admin"].post(base + "review/")
+    clients["admin"].post(
+        base + "return/",
+        {"message": "Please check.", "comment__dna_name": "Give the official name."},
+    )
+    report_a.refresh_from_db()
+    assert report_a.state == Report.State.RETURNED
+    assert QuestionComment.objects.get(report=report_a).question == "dna_name"
+    # The analyst reads but cannot act.
+    assert clients["analyst"].post(base + "validate/").status_code == 404
+
+
+def test_the_register_is_kept_with_its_history_and_proposals(clients, people) -> None:
+    clients["admin"].post(
+        "/backoffice/registers/authorities/GHA/",
+        {
+            "action": "save",
+            "authority-name": "Human Resources Directorate",
+            "authority-institution": "Ministry of Health",
+            "authority-designated_on": "2024-02-01",
+            "note": "Designation letter of February 2024",
+        },
+    )
+    authority = NationalAuthority.objects.get(member_state_id="GHA")
+    assert authority.name == "Human Resources Directorate"
+    clients["fp_a"].post(
+        "/national/authority/",
+        {
+            "authority-name": "HR for Health Directorate",
+            "authority-institution": "Ministry of Health",
+        },
+    )
+    proposal = NationalAuthorityProposal.objects.get()
+    assert (
+        clients["contributor_a"].post("/national/authority/", {"authority-name": "x"}).status_code
+        == 404
+    )
+    clients["admin"].post(f"/backoffice/registers/proposals/{proposal.pk}/accept/")
+    authority.refresh_from_db()
+    assert authority.name == "HR for Health Directorate"
+    assert authority.changes.count() == 2
+    csv = clients["analyst"].get("/backoffice/registers/authorities.csv").content.decode()
+    assert csv.splitlines()[0].startswith("iso3,member_state,name,institution")
+    assert "GHA,Ghana,HR for Health Directorate,Ministry of Health" in csv
+    assert len(csv.splitlines()) == 195
+
+
+def test_the_focal_point_is_invited_from_the_register(
+    clients, reference, smtp, django_capture_on_commit_callbacks, people
+) -> None:
+    from codemonitor.accounts.models import User
+
+    with django_capture_on_commit_callbacks(execute=True):
+        clients["admin"].post(
+            "/backoffice/registers/authorities/KEN/",
+            {"action": "invite", "focal-email": "fp@ken.example", "focal-first_name": "Wanjiru"},
+        )
+    user = User.objects.get(email="fp@ken.example")
+    assert (user.role, user.member_state_id) == (Role.FOCAL_POINT, "KEN")
+    assert smtp.wait_for(1)[0]["To"] == "fp@ken.example"
+
+
+def test_print_the_report_and_the_blank_instrument(clients, report_a, people) -> None:
+    answer_save(report=report_a, question="dna_name", value="Directorate of HRH")
+    filled = clients["fp_a"].get(f"/national/reports/{report_a.pk}/report.pdf")
+    assert filled["Content-Type"] == "application/pdf"
+    text = pdf_text(filled.content)
+    assert "Directorate of HRH" in text and report_a.reference in text
+    blank = pdf_text(clients["fp_a"].get(f"/national/reports/{report_a.pk}/blank.pdf").content)
+    assert "Name of the designated national authority" in blank
+    Report.objects.filter(pk=report_a.pk).update(language="fr")
+    french = pdf_text(clients["fp_a"].get(f"/national/reports/{report_a.pk}/blank.pdf").content)
+    assert "Nom de l'autorité nationale désignée" in french
