@@ -48,10 +48,14 @@
   countryFilters();
   preventDoubleSubmit();
   if (!root || !window.fetch) return;
-  var form = document.getElementById("page-form");
-  if (!form) return;
+  // Without a page form (the review page) the script still sends what an earlier page kept.
+  var form = document.getElementById("page-form") || root;
 
-  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var csrfInput = root.querySelector("input[name=csrfmiddlewaretoken]") ||
+    document.querySelector("input[name=csrfmiddlewaretoken]");
+  if (!csrfInput) return;
+  var csrf = csrfInput.value;
+  var lastSent = {};
   var storeKey = "codemonitor-pending-" + root.dataset.report;
   var stateEl = document.getElementById("save-state");
   var timers = {};
@@ -108,6 +112,9 @@
   function queue(field) {
     var key = field.dataset.key;
     var read = readValue(field);
+    var signature = JSON.stringify(read.value);
+    if (lastSent[key] === signature && !memoryPending[key]) return;  // "change" after "input"
+    lastSent[key] = signature;
     var version = versionInput(key);
     memoryPending[key] = { value: read.value, multiple: read.multiple,
                            version: version ? version.value : "", page: root.dataset.page };
@@ -130,7 +137,7 @@
       item.value.forEach(function (v) { body.append("value", v); });
     } else body.append("value", item.value);
     fetch(root.dataset.autosave, { method: "POST", body: body, credentials: "same-origin",
-                                    headers: { "Accept": "application/json" } })
+                                    keepalive: true, headers: { "Accept": "application/json" } })
       .then(function (response) {
         return response.json().then(function (data) { return { status: response.status, data: data }; },
                                     function () { return { status: response.status, data: {} }; });
@@ -244,7 +251,8 @@
     var key = field.dataset.key;
     clearTimeout(timers[key]);
     var immediate = ["radio", "checkbox", "date"].indexOf(event.target.type) !== -1 || event.target.tagName === "SELECT";
-    timers[key] = setTimeout(function () { queue(field); }, immediate ? 0 : 700);
+    timers[key] = setTimeout(function () { delete timers[key]; queue(field); },
+                             immediate ? 0 : 700);
   });
   form.addEventListener("change", function (event) {
     var field = fieldOf(event.target);
@@ -319,7 +327,19 @@
     send(key);
   });
   if (!Object.keys(memoryPending).length) setState("saved");
-  window.addEventListener("beforeunload", function (event) {
-    if (Object.keys(memoryPending).length) { event.preventDefault(); event.returnValue = ""; }
-  });
+  function flushTimers() {
+    Object.keys(timers).forEach(function (key) {
+      clearTimeout(timers[key]);
+      delete timers[key];
+      var field = form.querySelector(".field[data-key='" + key + "']");
+      if (field) queue(field);
+    });
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("a[href], button[type=submit]")) flushTimers();
+  }, true);
+  window.addEventListener("pagehide", flushTimers);
+  // Leaving the page sends what is still waiting (keepalive requests outlive the page); what
+  // does not arrive stays in this browser and is sent from the next page of this report.
+  window.addEventListener("beforeunload", flushTimers);
 })();
