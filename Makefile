@@ -63,7 +63,10 @@ run: install system-deps-run $(DATA_DIR)/secret-key
 	$(MANAGE) bootstrap && \
 	$(MANAGE) send_reminders --schedule && \
 	echo && echo "Code Monitor is at http://$(HOST):$(PORT)/" && \
-	echo "Sign in as the Secretariat at http://$(HOST):$(PORT)/admin/ — user: secretariat, password: $$(cat $(DATA_DIR)/secretariat-password.txt)" && \
+	echo "Sign in at http://$(HOST):$(PORT)/account/sign-in/" && \
+	echo "  Secretariat: user secretariat, password $$(cat $(DATA_DIR)/secretariat-password.txt) (the first sign-in sets up the authenticator app)" && \
+	{ [ ! -f $(DATA_DIR)/focal-point-password.txt ] || echo "  Demo focal point: user focal-point, password $$(cat $(DATA_DIR)/focal-point-password.txt)"; } && \
+	echo "  Stakeholder reporting (no account): http://$(HOST):$(PORT)/isri/" && \
 	echo "Stop with Ctrl+C." && echo && \
 	{ $(MANAGE) db_worker --no-startup-delay --interval 2 & } && \
 	trap 'kill %1 2>/dev/null' EXIT INT TERM && \

@@ -65,3 +65,7 @@ def test_bootstrap_is_idempotent(db, settings, tmp_path) -> None:
     fifth = Round.objects.get(number=5)
     assert fifth.instruments.count() == 2
     assert (tmp_path / "secretariat-password.txt").read_text().strip()
+    from codemonitor.accounts.models import User
+
+    assert User.objects.get(username="secretariat").is_secretariat_admin
+    assert User.objects.get(username="focal-point").is_focal_point
