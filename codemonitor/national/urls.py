@@ -2,6 +2,7 @@ from django.urls import path
 
 from codemonitor.national import views
 from codemonitor.registers import views as registers
+from codemonitor.reporting.page_views import page_urlpatterns
 
 app_name = "national"
 urlpatterns = [
@@ -9,16 +10,7 @@ urlpatterns = [
     path("contributors/", views.contributors, name="contributors"),
     path("authority/", registers.own_entry, name="authority"),
     path("contributors/<int:user_id>/remove/", views.contributor_remove, name="contributor_remove"),
-    path("reports/<str:key>/page/<int:number>/", views.page, name="page"),
-    path("reports/<str:key>/autosave/", views.autosave, name="autosave"),
-    path("reports/<str:key>/rows/", views.rows, name="rows"),
-    path("reports/<str:key>/upload/", views.upload, name="upload"),
-    path("reports/<str:key>/documents/<int:document_id>/", views.document, name="document"),
-    path(
-        "reports/<str:key>/documents/<int:document_id>/remove/",
-        views.document_delete,
-        name="document_remove",
-    ),
+    *page_urlpatterns(views.PAGES, "reports/<str:key>/"),
     path("reports/<str:key>/review/", views.review, name="review"),
     path("reports/<str:key>/submit/", views.submit, name="submit"),
     path("reports/<str:key>/history/", views.history, name="history"),

@@ -111,12 +111,6 @@ class NationalPages(ReportPageViews):
 
 PENDING_POST = "national_pending_post"
 PAGES = NationalPages()
-page = require_http_methods(["GET", "POST"])(PAGES.page)
-autosave = require_POST(PAGES.autosave)
-rows = require_POST(PAGES.rows)
-upload = require_POST(PAGES.upload)
-document = require_safe(PAGES.document)
-document_delete = require_POST(PAGES.document_delete)
 
 
 @require_safe

@@ -19,9 +19,10 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from codemonitor.accounts.models import User
 from codemonitor.core.throttle import client_ip, throttle_hit
@@ -344,3 +345,25 @@ class ReportPageViews:
             "urls": self.urls(report, 1),
             **self.extra_context(request, report, pages),
         }
+
+
+def page_urlpatterns(views: ReportPageViews, prefix: str) -> list[URLPattern]:
+    """The URL patterns of a report's pages under `prefix` (e.g. `reports/<str:key>/`)."""
+    return [
+        path(
+            f"{prefix}page/<int:number>/",
+            require_http_methods(["GET", "POST"])(views.page),
+            name="page",
+        ),
+        path(f"{prefix}autosave/", require_POST(views.autosave), name="autosave"),
+        path(f"{prefix}rows/", require_POST(views.rows), name="rows"),
+        path(f"{prefix}upload/", require_POST(views.upload), name="upload"),
+        path(
+            f"{prefix}documents/<int:document_id>/", require_safe(views.document), name="document"
+        ),
+        path(
+            f"{prefix}documents/<int:document_id>/remove/",
+            require_POST(views.document_delete),
+            name="document_remove",
+        ),
+    ]

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from codemonitor.accounts.models import User
 from codemonitor.core.throttle import client_ip, throttle_hit
@@ -266,12 +266,6 @@ class StakeholderPages(ReportPageViews):
 
 
 PAGES = StakeholderPages()
-page = require_http_methods(["GET", "POST"])(PAGES.page)
-autosave = require_POST(PAGES.autosave)
-rows = require_POST(PAGES.rows)
-upload = require_POST(PAGES.upload)
-document = require_safe(PAGES.document)
-document_delete = require_POST(PAGES.document_delete)
 
 
 @require_safe

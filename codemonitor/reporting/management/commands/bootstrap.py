@@ -47,27 +47,43 @@ class Command(BaseCommand):
                     stakeholders=options["stakeholders"],
                 )
                 self.stdout.write(f"{round_}: {summary}")
-        self._account("secretariat", "secretariat@example.org", Role.SECRETARIAT_ADMIN, None,
-                      superuser=True)
+        self._account(
+            "secretariat", "secretariat@example.org", Role.SECRETARIAT_ADMIN, None, superuser=True
+        )
         if not options["no_demo"]:
             # A demonstration focal point, for a country whose report is in the demo round.
-            report = (Report.objects.filter(round_instrument__round__is_demo=True,
-                                            member_state__isnull=False,
-                                            state=Report.State.DRAFT)
-                      .order_by("member_state_id").first())
-            if report is not None and not User.objects.filter(
-                    username="focal-point").exists():
-                self._account("focal-point", "focal.point@example.org", Role.FOCAL_POINT,
-                              report.member_state_id)
+            report = (
+                Report.objects.filter(
+                    round_instrument__round__is_demo=True,
+                    member_state__isnull=False,
+                    state=Report.State.DRAFT,
+                )
+                .order_by("member_state_id")
+                .first()
+            )
+            if report is not None and not User.objects.filter(username="focal-point").exists():
+                self._account(
+                    "focal-point",
+                    "focal.point@example.org",
+                    Role.FOCAL_POINT,
+                    report.member_state_id,
+                )
 
-    def _account(self, username: str, email: str, role: str, country: str | None, *,
-                 superuser: bool = False) -> None:
+    def _account(
+        self, username: str, email: str, role: str, country: str | None, *, superuser: bool = False
+    ) -> None:
         password_file = settings.DATA_DIR / f"{username}-password.txt"
         user = User.objects.filter(username=username).first()
         if user is None:
             password = secrets.token_urlsafe(12)
-            user = User(username=username, email=email, role=role, member_state_id=country,
-                        is_staff=superuser, is_superuser=superuser)
+            user = User(
+                username=username,
+                email=email,
+                role=role,
+                member_state_id=country,
+                is_staff=superuser,
+                is_superuser=superuser,
+            )
             user.set_password(password)
             user.save()
             settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -77,5 +93,6 @@ class Command(BaseCommand):
             user.role, user.member_state_id = role, country
             user.save(update_fields=["role", "member_state"])
         where = f" for {user.member_state_id}" if user.member_state_id else ""
-        self.stdout.write(f"Account {username} ({user.get_role_display()}{where}): password in "
-                          f"{password_file}")
+        self.stdout.write(
+            f"Account {username} ({user.get_role_display()}{where}): password in {password_file}"
+        )
