@@ -58,8 +58,9 @@ def _notify(
 
 
 def _locked(report: Report, allowed: Iterable[str], action: str) -> Report:
+    # Lock the report's row only: PostgreSQL refuses to lock the outer-joined country.
     locked = (
-        Report.objects.select_for_update()
+        Report.objects.select_for_update(of=("self",))
         .select_related("round_instrument__round", "member_state")
         .get(pk=report.pk)
     )

@@ -60,6 +60,7 @@ def test_never_twice_for_the_same_country_and_day(
     assert reminded(smtp) == ["fp@fra.example", "fp@gha.example"]
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connections when done
 def test_the_worker_sends_them_once_across_a_restart(
     deadline, report_a, report_b, smtp, settings, django_capture_on_commit_callbacks
 ):

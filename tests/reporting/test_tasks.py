@@ -11,7 +11,9 @@ from codemonitor.reporting.models import AuditEntry, ReportContact
 from codemonitor.reporting.services import report_submit, stakeholder_report_start
 from tests.smtp import Mailbox
 
-pytestmark = pytest.mark.django_db
+# The worker closes its database connections when it is done, as it should: the test runs
+# outside a transaction so that this does not end it.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_receipt_is_queued_and_sent_by_the_worker(
