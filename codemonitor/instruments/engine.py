@@ -30,6 +30,7 @@ from codemonitor.reference.languages import BY_CODE
 AnswerKey = tuple[str, str]
 Answers = Mapping[AnswerKey, Any]
 
+MAX_TEXT = 20000  # characters in one text answer
 _INTEGER_RE = re.compile(r"^\s*-?\d+\s*$")
 _DECIMAL_RE = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
 
@@ -290,6 +291,11 @@ class Evaluation:
 
     def _type_problem(self, question: Question, stored: Any, row: str) -> str | None:
         kind = question.kind
+        if kind == "text" and len(str(stored)) > MAX_TEXT:
+            return _(
+                "This answer has %(length)s characters; at most %(limit)s are accepted. "
+                "Shorten it, or attach the text as a document."
+            ) % {"length": len(str(stored)), "limit": MAX_TEXT}
         if kind == "integer":
             if isinstance(stored, bool) or not (
                 isinstance(stored, int) or (isinstance(stored, str) and _INTEGER_RE.match(stored))

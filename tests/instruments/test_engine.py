@@ -227,3 +227,13 @@ def test_default_messages_are_in_the_report_language() -> None:
     assert Evaluation(f, answers, language="en").problem("total") == (
         "Enter a whole number, without spaces or separators."
     )
+
+
+def test_a_very_long_text_is_kept_and_reported() -> None:
+    f = form([row("text", "story", "Story")])
+    long_text = "x" * 20001
+    assert Evaluation(f, {("story", ""): long_text}).problem("story") == (
+        "This answer has 20001 characters; at most 20000 are accepted. Shorten it, or attach "
+        "the text as a document."
+    )
+    assert Evaluation(f, {("story", ""): "x" * 20000}).problem("story") is None

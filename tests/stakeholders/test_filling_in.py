@@ -248,3 +248,10 @@ def test_uploads_are_rate_limited(client, report, settings) -> None:
     assert response.status_code == 400
     assert response.json()["error"] == "Too many uploads from here in the last hour; please wait."
     assert ReportFile.objects.count() == 2
+
+
+def test_a_long_answer_is_saved_whole_and_flagged(client, report) -> None:
+    text = "Evidence. " * 2500  # 25 000 characters
+    data = autosave(client, report, field_key("q1_answer"), text, page=4).json()
+    assert answers_load(report)["q1_answer", ""] == text.strip()
+    assert data["errors"][field_key("q1_answer")].startswith("This answer has 24999 characters")

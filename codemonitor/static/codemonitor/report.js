@@ -136,8 +136,12 @@
       body.append("multiple", "1");
       item.value.forEach(function (v) { body.append("value", v); });
     } else body.append("value", item.value);
-    fetch(root.dataset.autosave, { method: "POST", body: body, credentials: "same-origin",
-                                    keepalive: true, headers: { "Accept": "application/json" } })
+    // keepalive lets a save finish after the page is left; browsers cap such bodies at 64 KB.
+    var text = body.toString();
+    fetch(root.dataset.autosave, { method: "POST", body: text, credentials: "same-origin",
+                                    keepalive: text.length < 60000,
+                                    headers: { "Accept": "application/json",
+                                               "Content-Type": "application/x-www-form-urlencoded" } })
       .then(function (response) {
         return response.json().then(function (data) { return { status: response.status, data: data }; },
                                     function () { return { status: response.status, data: {} }; });
