@@ -89,3 +89,11 @@ class SignInThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username}: {self.failures}"
+
+
+def focal_points_by_country() -> dict[str, list[User]]:
+    """Active focal points, by the ISO code of their Member State (one query)."""
+    found: dict[str, list[User]] = {}
+    for person in User.objects.filter(role=Role.FOCAL_POINT, is_active=True).order_by("email"):
+        found.setdefault(str(person.member_state_id), []).append(person)
+    return found

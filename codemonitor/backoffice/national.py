@@ -12,16 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from codemonitor.accounts.access import secretariat_user
-from codemonitor.accounts.models import Role, User
+from codemonitor.accounts.models import User, focal_points_by_country
 from codemonitor.backoffice.access import secretariat_required
-from codemonitor.core.mail import mail_queue
+from codemonitor.core.mail import mail_queue_each
 from codemonitor.instruments.models import Instrument
 from codemonitor.national.access import national_reports
 from codemonitor.reference.models import MemberState, RegionMembership
 from codemonitor.reporting.answers import answers_carry_over
 from codemonitor.reporting.models import AuditEntry, Report, Round, RoundInstrument
 from codemonitor.reporting.pages import ReportPages
-from codemonitor.reporting.services import WorkflowError
+from codemonitor.reporting.services import WorkflowError, report_next_sequence
 from codemonitor.reporting.workflow import (
     report_reopen_validated,
     report_return,
@@ -57,10 +57,7 @@ def round_open_national(
     Returns how many reports were created and the Member States without a focal point.
     """
     existing = set(round_instrument.reports.values_list("member_state_id", flat=True))
-    sequence = (
-        round_instrument.reports.order_by("-sequence").values_list("sequence", flat=True).first()
-        or 0
-    )
+    sequence = report_next_sequence(round_instrument) - 1
     created = []
     for state in MemberState.objects.order_by("iso3"):
         if state.pk in existing:
@@ -78,9 +75,7 @@ def round_open_national(
     Report.objects.bulk_create(created)
     for report in created:
         answers_carry_over(report=report)
-    focal_points: dict[str, list[User]] = {}
-    for person in User.objects.filter(role=Role.FOCAL_POINT, is_active=True):
-        focal_points.setdefault(str(person.member_state_id), []).append(person)
+    focal_points = focal_points_by_country()
     reports = {r.member_state_id: r for r in round_instrument.reports.all()}
     without = []
     for state in MemberState.objects.order_by("iso3"):
@@ -95,19 +90,16 @@ def round_open_national(
             + "?next="
             + reverse("national:page", args=[report.pk, 1])
         )
-        for person in people:
-            mail_queue(
-                to=[person.email],
-                template="round_invitation",
-                language=person.language,
-                context={
-                    "report": report,
-                    "person": person,
-                    "link": link,
-                    "round": round_instrument.round,
-                    "deadline": round_instrument.closes_at,
-                },
-            )
+        mail_queue_each(
+            people,
+            template="round_invitation",
+            context={
+                "report": report,
+                "link": link,
+                "round": round_instrument.round,
+                "deadline": round_instrument.closes_at,
+            },
+        )
     AuditEntry.objects.create(
         action="round.national.opened",
         actor=user,
@@ -134,9 +126,7 @@ def round_overview(request: HttpRequest, number: int) -> HttpResponse:
         RegionMembership.objects.in_force(on).values_list("member_state_id", "region_id")
     )
     reports = {r.member_state_id: r for r in round_instrument.reports.all()}
-    focal_points: dict[str, list[User]] = {}
-    for person in User.objects.filter(role=Role.FOCAL_POINT, is_active=True):
-        focal_points.setdefault(str(person.member_state_id), []).append(person)
+    focal_points = focal_points_by_country()
     rows = []
     for member in MemberState.objects.order_by("iso3"):
         report = reports.get(member.pk)

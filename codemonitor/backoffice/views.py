@@ -16,6 +16,7 @@ from codemonitor.backoffice.access import secretariat_required
 from codemonitor.backoffice.forms import InstrumentUploadForm
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.instruments.services import InstrumentRefused, instrument_version_upload
+from codemonitor.reference.languages import active as active_language
 from codemonitor.reference.languages import from_django
 from codemonitor.reporting.models import Report, Round
 from codemonitor.reporting.pages import ReportPages
@@ -147,7 +148,7 @@ def stakeholder_reports(request: HttpRequest) -> HttpResponse:
 @secretariat_required
 def stakeholder_report(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_object_or_404(_stakeholder_reports(), pk=report_id)
-    pages = ReportPages(report, language=from_django(translation.get_language() or "en"))
+    pages = ReportPages(report, language=active_language())
     return render(
         request,
         "backoffice/stakeholder_report.html",

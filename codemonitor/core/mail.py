@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +39,17 @@ def mail_queue(
     subject, body = mail_render(template=template, context=context, language=language)
     recipients = list(to)
     transaction.on_commit(lambda: mail_deliver.enqueue(recipients, subject, body))
+
+
+def mail_queue_each(people: Iterable[Any], *, template: str, context: dict[str, Any]) -> None:
+    """Queue one email per person (an account), in that person's language."""
+    for person in people:
+        mail_queue(
+            to=[person.email],
+            template=template,
+            language=person.language,
+            context={**context, "person": person},
+        )
 
 
 def mail_send(

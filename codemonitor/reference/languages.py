@@ -67,3 +67,10 @@ def from_django(code: str) -> str:
         if code in {language.django_code, language.code} or code.startswith(language.code + "-"):
             return language.code
     return "en"
+
+
+def active() -> str:
+    """The instrument code of the language the current request is in."""
+    from django.utils import translation
+
+    return from_django(translation.get_language() or "en")

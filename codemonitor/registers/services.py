@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from codemonitor.accounts.models import Role, User
+from codemonitor.accounts.models import User, focal_points_by_country
 from codemonitor.registers.models import (
     FIELDS,
     NationalAuthority,
@@ -97,11 +97,10 @@ def register_csv() -> bytes:
     writer = csv.writer(output)
     writer.writerow(["iso3", "member_state", *FIELDS, "focal_points", "last_change"])
     authorities = {a.member_state_id: a for a in NationalAuthority.objects.all()}
-    focal: dict[str, list[str]] = {}
-    for person in User.objects.filter(role=Role.FOCAL_POINT, is_active=True):
-        focal.setdefault(str(person.member_state_id), []).append(
-            person.get_full_name() or person.email
-        )
+    focal = {
+        country: [person.get_full_name() or person.email for person in people]
+        for country, people in focal_points_by_country().items()
+    }
     for state in MemberState.objects.order_by("iso3"):
         authority = authorities.get(state.pk)
         snapshot = authority.snapshot() if authority else dict.fromkeys(FIELDS, "")

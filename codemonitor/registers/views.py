@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from codemonitor.accounts.access import national_user, secretariat_user
-from codemonitor.accounts.models import Role, User
+from codemonitor.accounts.models import Role, User, focal_points_by_country
 from codemonitor.accounts.services import InviteRefused, user_invite
 from codemonitor.backoffice.access import secretariat_required
 from codemonitor.reference.models import MemberState
@@ -62,9 +62,7 @@ def _admin(request: HttpRequest) -> User:
 @secretariat_required
 def register(request: HttpRequest) -> HttpResponse:
     authorities = {a.member_state_id: a for a in NationalAuthority.objects.all()}
-    focal: dict[str, list[User]] = {}
-    for person in User.objects.filter(role=Role.FOCAL_POINT, is_active=True):
-        focal.setdefault(str(person.member_state_id), []).append(person)
+    focal = focal_points_by_country()
     rows = [
         {
             "country": state,

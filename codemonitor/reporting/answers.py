@@ -45,18 +45,26 @@ def answers_load(report: Report) -> dict[AnswerKey, Any]:
     return answers_with_versions(report)[0]
 
 
-def answers_with_versions(report: Report) -> tuple[dict[AnswerKey, Any], dict[AnswerKey, int]]:
-    """Every answer of a report and its version, in two queries (one per table)."""
+def answers_with_versions(
+    report: Report,
+) -> tuple[dict[AnswerKey, Any], dict[AnswerKey, int], set[AnswerKey]]:
+    """Every answer of a report, its version, and which are carried over unconfirmed.
+
+    Two queries, one per table.
+    """
     values: dict[AnswerKey, Any] = {}
     versions: dict[AnswerKey, int] = {}
+    carried: set[AnswerKey] = set()
     for model in (Answer, PersonalAnswer):
         rows = model.objects.filter(report=report).values_list(
-            "question", "row", "value", "version"
+            "question", "row", "value", "version", "carried"
         )
-        for question, row, value, version in rows:
+        for question, row, value, version, is_carried in rows:
             values[question, row] = value
             versions[question, row] = version
-    return values, versions
+            if is_carried:
+                carried.add((question, row))
+    return values, versions, carried
 
 
 def answer_save(

@@ -17,7 +17,6 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from codemonitor.instruments.engine import Evaluation, join_row
@@ -30,9 +29,9 @@ from codemonitor.reporting.models import (
     Report,
     ReportFile,
     Round,
-    RoundInstrument,
 )
 from codemonitor.reporting.rounds import NATIONAL, STAKEHOLDER, round_instrument_for
+from codemonitor.reporting.services import report_next_sequence
 
 WORDS = [
     "recruitment",
@@ -192,15 +191,6 @@ def _pick_state(rng: random.Random, weights: Sequence[tuple[str, int]]) -> str:
     return str(rng.choices(states, weights=counts)[0])
 
 
-def _next_sequence(round_instrument: RoundInstrument) -> int:
-    return (
-        Report.objects.filter(round_instrument=round_instrument).aggregate(top=Max("sequence"))[
-            "top"
-        ]
-        or 0
-    ) + 1
-
-
 @transaction.atomic
 def demo_reports_create(
     *, round_: Round, national: int, stakeholders: int, seed: int = 2024
@@ -216,7 +206,7 @@ def demo_reports_create(
             continue
         version = round_instrument.instrument_version
         form = version.form
-        sequence = _next_sequence(round_instrument)
+        sequence = report_next_sequence(round_instrument)
         countries: list[MemberState | None] = [None] * count
         if kind == NATIONAL:
             taken = set(round_instrument.reports.values_list("member_state_id", flat=True))

@@ -20,13 +20,14 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from codemonitor.accounts.models import User
 from codemonitor.core.throttle import client_ip, throttle_hit
-from codemonitor.reference.languages import BY_CODE, from_django
+from codemonitor.reference.languages import BY_CODE
+from codemonitor.reference.languages import active as active_language
 from codemonitor.reporting.answers import StaleAnswer, answer_save
 from codemonitor.reporting.documents import DocumentRefused, document_add, document_remove
 from codemonitor.reporting.models import Report
@@ -76,7 +77,7 @@ class ReportPageViews:
 
     def sync_language(self, request: HttpRequest, report: Report) -> None:
         """The language picked in the interface is the report's (pages and emails)."""
-        language = from_django(translation.get_language() or "en")
+        language = active_language()
         if language != report.language:
             report.language = language
             Report.objects.filter(pk=report.pk).update(language=language)

@@ -160,18 +160,19 @@ class ReportPages:
         self.form: Form = report.instrument_version.form
         self.language = language or report.language
         if answers is None:
-            loaded, versions = answers_with_versions(report)
+            loaded, versions, carried = answers_with_versions(report)
             self.answers: dict[tuple[str, str], Any] = loaded
             self._versions: dict[tuple[str, str], int] | None = versions
+            self._carried: set[tuple[str, str]] | None = carried
         else:
             self.answers = dict(answers)
             self._versions = None
+            self._carried = None
         self.evaluation = Evaluation(
             self.form, self.answers, language=self.language, today=timezone.localdate()
         )
         self.pages = self.form.pages()
         self._files: dict[tuple[str, str], list[ReportFile]] | None = None
-        self._carried: set[tuple[str, str]] | None = None
         self._countries: dict[str, str] | None = None
 
     @property

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from codemonitor.accounts.models import Role, User
-from codemonitor.core.mail import mail_queue
+from codemonitor.accounts.models import focal_points_by_country
+from codemonitor.core.mail import mail_queue_each
 from codemonitor.instruments.models import Instrument
 from codemonitor.reporting.models import ReminderSent, Report, RoundInstrument
 
@@ -35,6 +35,7 @@ def reminders_send(*, today: dt.date | None = None) -> int:
     today = today or geneva_today()
     days = set(settings.REMINDER_DAYS)
     sent = 0
+    focal_points = focal_points_by_country()
     uses = RoundInstrument.objects.filter(
         instrument_version__instrument__kind=Instrument.Kind.NATIONAL
     ).select_related("round")
@@ -46,30 +47,23 @@ def reminders_send(*, today: dt.date | None = None) -> int:
         for report in use.reports.filter(state__in=PENDING_STATES).select_related(
             "member_state", "round_instrument__round"
         ):
-            people = list(
-                User.objects.filter(
-                    role=Role.FOCAL_POINT, is_active=True, member_state_id=report.member_state_id
-                )
-            )
+            people = focal_points.get(str(report.member_state_id), [])
             if not people:
                 continue
             try:
                 with transaction.atomic():
                     ReminderSent.objects.create(report=report, days_before=left, sent_on=today)
                     link = settings.SITE_URL + reverse("national:page", args=[report.pk, 1])
-                    for person in people:
-                        mail_queue(
-                            to=[person.email],
-                            template="reminder",
-                            language=person.language,
-                            context={
-                                "report": report,
-                                "days": left,
-                                "link": link,
-                                "deadline": use.closes_at,
-                                "person": person,
-                            },
-                        )
+                    mail_queue_each(
+                        people,
+                        template="reminder",
+                        context={
+                            "report": report,
+                            "days": left,
+                            "link": link,
+                            "deadline": use.closes_at,
+                        },
+                    )
             except IntegrityError:
                 continue  # already reminded for this day
             sent += 1

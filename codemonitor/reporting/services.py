@@ -35,7 +35,8 @@ class WorkflowError(Exception):
         self.problems = problems or []
 
 
-def _next_sequence(round_instrument: RoundInstrument) -> int:
+def report_next_sequence(round_instrument: RoundInstrument) -> int:
+    """The number the next report of a round instrument gets (`ISRI-2024-000123`)."""
     top = Report.objects.filter(round_instrument=round_instrument).aggregate(top=Max("sequence"))
     return (top["top"] or 0) + 1
 
@@ -62,7 +63,7 @@ def stakeholder_report_start(
                 report = Report.objects.create(
                     round_instrument=round_instrument,
                     instrument_version=round_instrument.instrument_version,
-                    sequence=_next_sequence(round_instrument),
+                    sequence=report_next_sequence(round_instrument),
                     entity_name=entity_name[:300],
                     language=language,
                     created_at=now,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from codemonitor.accounts.models import Role, User
-from codemonitor.core.mail import mail_queue
+from codemonitor.core.mail import mail_queue_each
 from codemonitor.instruments.engine import Evaluation
 from codemonitor.reporting.answers import answers_load
 from codemonitor.reporting.models import AuditEntry, QuestionComment, Report
@@ -41,20 +41,17 @@ def _secretariat() -> list[User]:
 def _notify(
     report: Report, people: Iterable[User], event: str, by: User, comment: str = ""
 ) -> None:
-    for person in people:
-        mail_queue(
-            to=[person.email],
-            template="report_state",
-            language=person.language,
-            context={
-                "report": report,
-                "event": event,
-                "by": by,
-                "comment": comment,
-                "country": report.member_state.name if report.member_state else "",
-                "person": person,
-            },
-        )
+    mail_queue_each(
+        people,
+        template="report_state",
+        context={
+            "report": report,
+            "event": event,
+            "by": by,
+            "comment": comment,
+            "country": report.member_state.name if report.member_state else "",
+        },
+    )
 
 
 def _locked(report: Report, allowed: Iterable[str], action: str) -> Report:

@@ -15,7 +15,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -23,7 +23,8 @@ from django.views.decorators.http import require_POST, require_safe
 from codemonitor.accounts.models import User
 from codemonitor.core.throttle import client_ip, throttle_hit
 from codemonitor.instruments.models import Instrument
-from codemonitor.reference.languages import BY_CODE, from_django
+from codemonitor.reference.languages import BY_CODE
+from codemonitor.reference.languages import active as active_language
 from codemonitor.reporting.models import Report, ReportContact, Round, RoundInstrument
 from codemonitor.reporting.page_views import ReportPageViews
 from codemonitor.reporting.receipt import receipt_pdf
@@ -68,10 +69,6 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def _language(request: HttpRequest) -> str:
-    return from_django(translation.get_language() or "en")
-
-
 @require_safe
 def current(request: HttpRequest) -> HttpResponse:
     """The round whose stakeholder instrument is open now (or the latest)."""
@@ -105,7 +102,7 @@ def _render_round(
     status: int = 200,
 ) -> HttpResponse:
     form = round_instrument.instrument_version.form
-    language = _language(request)
+    language = active_language()
     background = []
     pages = form.pages()
     if pages:
@@ -163,7 +160,7 @@ def start(request: HttpRequest, number: int) -> HttpResponse:
             round_instrument=round_instrument,
             email=email,
             entity_name=form.cleaned_data["entity_name"].strip(),
-            language=_language(request),
+            language=active_language(),
         )
     except WorkflowError as error:
         form.add_error(None, error.message)
