@@ -328,7 +328,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_reference", verbosity=0)
     call_command("load_instruments", verbosity=0)
-    from codemonitor.reporting.rounds import demo_round_ensure
+    from codemonitor.demo.rounds import demo_round_ensure
 
     round_ = demo_round_ensure()
     fields = isri_fields()

@@ -82,7 +82,9 @@ INSTALLED_APPS = [
     "codemonitor.national",
     "codemonitor.registers",
     "codemonitor.backoffice",
-    "django.contrib.admin",
+    "codemonitor.demo",
+    # The admin, with the platform's roles (codemonitor/admin_site.py).
+    "codemonitor.apps.CodeMonitorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

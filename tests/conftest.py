@@ -82,7 +82,8 @@ def smtp(settings):
 @pytest.fixture
 def isri_round(instruments):
     """The demonstration round, its ISRI open now."""
-    from codemonitor.reporting.rounds import demo_round_ensure, round_instrument_for
+    from codemonitor.demo.rounds import demo_round_ensure
+    from codemonitor.reporting.rounds import round_instrument_for
 
     round_ = demo_round_ensure()
     return round_instrument_for(round_, "stakeholder")

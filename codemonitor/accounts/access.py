@@ -1,4 +1,5 @@
-"""Who is signed in, and how fully: the one place that decides it for every audience.
+"""Who is signed in, how fully, and with which role: the one place that decides it for every
+audience (the back office's gates, the admin, the national and stakeholder access helpers).
 
 A Secretariat account is signed in only after its two-factor code; a national account after
 its password, or after its code when it has turned two-factor sign-in on.
@@ -6,11 +7,17 @@ its password, or after its code when it has turned two-factor sign-in on.
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
 
 from codemonitor.accounts.models import User
 
 SESSION_VERIFIED = "two_factor_verified"
+View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 
 def signed_in_user(request: HttpRequest) -> User | None:
@@ -36,3 +43,56 @@ def national_user(request: HttpRequest) -> User | None:
 
 def mark_verified(request: HttpRequest, user: User) -> None:
     request.session[SESSION_VERIFIED] = user.pk
+
+
+def is_secretariat(request: HttpRequest) -> bool:
+    """Signed in with a Secretariat role (administrator or analyst) and its second factor."""
+    return secretariat_user(request) is not None
+
+
+def secretariat_admin(request: HttpRequest) -> User:
+    """The signed-in Secretariat administrator, or 404: every write of the back office asks."""
+    user = secretariat_user(request)
+    if user is None or not user.is_secretariat_admin:
+        raise Http404
+    return user
+
+
+def is_secretariat_admin(request: HttpRequest) -> bool:
+    user = secretariat_user(request)
+    return user is not None and user.is_secretariat_admin
+
+
+def _secretariat_gate(request: HttpRequest) -> HttpResponse | None:
+    """Anonymous people, and Secretariat staff who have not given their second factor yet, are
+    sent to sign in; everyone else outside the Secretariat gets 404."""
+    if not request.user.is_authenticated or (
+        secretariat_user(request) is None and getattr(request.user, "is_secretariat", False)
+    ):
+        return redirect_to_login(request.get_full_path())
+    if not is_secretariat(request):
+        raise Http404
+    return None
+
+
+def secretariat_required(view: View) -> View:
+    """A view of the back office: the Secretariat (administrators and analysts) only."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return _secretariat_gate(request) or view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def secretariat_admin_required(view: View) -> View:
+    """A view that changes something: Secretariat administrators only (analysts get 404)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (refused := _secretariat_gate(request)) is not None:
+            return refused
+        secretariat_admin(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

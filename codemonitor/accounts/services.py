@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import time
 
 import pyotp
@@ -16,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from codemonitor.accounts.models import Role, SignInThrottle, User
+from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.mail import mail_queue
 
 FREE_FAILURES = 5
@@ -107,10 +109,33 @@ def totp_verify(user: User, code: str, at: float | None = None) -> bool:
 
 def totp_confirm(user: User, code: str) -> bool:
     if totp_verify(user, code):
-        user.totp_confirmed_at = timezone.now()
-        user.save(update_fields=["totp_confirmed_at"])
+        with transaction.atomic():
+            user.totp_confirmed_at = timezone.now()
+            user.save(update_fields=["totp_confirmed_at"])
+            audit_log(action=Action.USER_TWO_FACTOR_ON, target=user, actor=user)
         return True
     return False
+
+
+@transaction.atomic
+def user_two_factor_off(*, user: User) -> None:
+    """Turn two-factor sign-in off for a national account (the Secretariat must keep it)."""
+    if user.two_factor_required:
+        raise ValueError("Secretariat accounts must keep two-factor sign-in")
+    user.totp_secret, user.totp_confirmed_at = "", None
+    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    audit_log(action=Action.USER_TWO_FACTOR_OFF, target=user, actor=user)
+
+
+def client_network(ip: str) -> str:
+    """The network an address belongs to (/24 for IPv4, /48 for IPv6): enough to see where
+    sign-ins come from, without keeping the address of a person."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 def password_link(user: User, base_url: str) -> str:
@@ -159,6 +184,13 @@ def user_invite(
     user.member_state_id = member_state_id
     user.is_active = True
     user.save()
+    audit_log(
+        action=Action.USER_INVITED,
+        target=user,
+        actor=invited_by,
+        actor_label=invited_by.get_username() if invited_by else "system",
+        data={"role": str(role), "country": member_state_id or ""},
+    )
     link = password_link(user, base_url)
     mail_queue(
         to=[email],

@@ -24,15 +24,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from codemonitor.accounts.access import mark_verified, signed_in_user
 from codemonitor.accounts.models import User
 from codemonitor.accounts.services import (
+    client_network,
     sign_in_check,
     sign_in_locked_until,
     totp_confirm,
     totp_new_secret,
     totp_uri,
     totp_verify,
+    user_two_factor_off,
 )
+from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.throttle import client_ip, throttle_hit
-from codemonitor.reporting.models import AuditEntry
 
 PENDING = "sign_in_pending_user"
 NEXT = "sign_in_next"
@@ -64,11 +66,11 @@ def _complete(request: HttpRequest, user: User, *, verified: bool) -> None:
     if verified:
         mark_verified(request, user)
     if user.is_national:
-        AuditEntry.objects.create(
-            action="user.signed_in",
+        audit_log(
+            action=Action.USER_SIGNED_IN,
+            target=user,
             actor=user,
-            actor_label=user.get_username(),
-            data={"ip": client_ip(request)},
+            data={"network": client_network(client_ip(request))},
         )
 
 
@@ -201,8 +203,7 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
     if user.two_factor_required:
         messages.error(request, _("Secretariat accounts must keep two-factor sign-in."))
     else:
-        user.totp_secret, user.totp_confirmed_at = "", None
-        user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+        user_two_factor_off(user=user)
         messages.success(request, _("Two-factor sign-in is off."))
     return redirect("accounts:account")
 
@@ -236,7 +237,18 @@ password_reset = auth_views.PasswordResetView.as_view(
 password_reset_sent = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_sent.html"
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+
+
+class _PasswordSet(auth_views.PasswordResetConfirmView):
+    """Django's view, with the new password audited (the password itself never is)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_log(action=Action.USER_PASSWORD_SET, target=form.user, actor=form.user)
+        return response
+
+
+password_reset_confirm = _PasswordSet.as_view(
     template_name="accounts/password_reset_confirm.html",
     success_url=reverse_lazy("accounts:password_reset_complete"),
 )

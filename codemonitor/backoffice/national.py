@@ -4,29 +4,36 @@ reviewing, returning with comments, validating and reopening reports."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from codemonitor.accounts.access import secretariat_user
+from codemonitor.accounts.access import (
+    is_secretariat_admin,
+    secretariat_admin,
+    secretariat_required,
+)
 from codemonitor.accounts.models import User, focal_points_by_country
-from codemonitor.backoffice.access import secretariat_required
-from codemonitor.core.mail import mail_queue_each
+from codemonitor.core.audit import audit_trail
 from codemonitor.instruments.models import Instrument
-from codemonitor.national.access import national_reports
-from codemonitor.reference.models import MemberState, RegionMembership
-from codemonitor.reporting.answers import answers_carry_over
-from codemonitor.reporting.models import AuditEntry, Report, Round, RoundInstrument
-from codemonitor.reporting.pages import ReportPages
-from codemonitor.reporting.services import WorkflowError, report_next_sequence
+from codemonitor.reference.models import MemberState
+from codemonitor.reporting.models import Report, Round, RoundInstrument
+from codemonitor.reporting.presenter import ReportPages
+from codemonitor.reporting.selectors import (
+    REGIONS,
+    deadline_date,
+    national_reports,
+    regions_on,
+    report_state_counts,
+)
+from codemonitor.reporting.services import WorkflowError
 from codemonitor.reporting.workflow import (
     report_reopen_validated,
     report_return,
     report_review_start,
     report_validate,
+    round_open_national,
 )
 
 
@@ -41,78 +48,6 @@ def _national_instrument(round_: Round) -> RoundInstrument:
     return found
 
 
-def _admin(request: HttpRequest) -> User:
-    user = secretariat_user(request)
-    if user is None or not user.is_secretariat_admin:
-        raise Http404
-    return user
-
-
-@transaction.atomic
-def round_open_national(
-    *, round_instrument: RoundInstrument, user: User, base_url: str
-) -> tuple[int, list[MemberState]]:
-    """Create every Member State's report and invite its focal points.
-
-    Returns how many reports were created and the Member States without a focal point.
-    """
-    existing = set(round_instrument.reports.values_list("member_state_id", flat=True))
-    sequence = report_next_sequence(round_instrument) - 1
-    created = []
-    for state in MemberState.objects.order_by("iso3"):
-        if state.pk in existing:
-            continue
-        sequence += 1
-        created.append(
-            Report(
-                round_instrument=round_instrument,
-                instrument_version=round_instrument.instrument_version,
-                sequence=sequence,
-                member_state=state,
-                entity_name=state.name,
-            )
-        )
-    Report.objects.bulk_create(created)
-    for report in created:
-        answers_carry_over(report=report)
-    focal_points = focal_points_by_country()
-    reports = {r.member_state_id: r for r in round_instrument.reports.all()}
-    without = []
-    for state in MemberState.objects.order_by("iso3"):
-        people = focal_points.get(state.pk, [])
-        if not people:
-            without.append(state)
-            continue
-        report = reports[state.pk]
-        link = (
-            base_url
-            + reverse("accounts:sign_in")
-            + "?next="
-            + reverse("national:page", args=[report.pk, 1])
-        )
-        mail_queue_each(
-            people,
-            template="round_invitation",
-            context={
-                "report": report,
-                "link": link,
-                "round": round_instrument.round,
-                "deadline": round_instrument.closes_at,
-            },
-        )
-    AuditEntry.objects.create(
-        action="round.national.opened",
-        actor=user,
-        actor_label=user.get_username(),
-        data={
-            "round": round_instrument.round.number,
-            "created": len(created),
-            "without_focal_point": [s.pk for s in without],
-        },
-    )
-    return len(created), without
-
-
 @require_safe
 @secretariat_required
 def round_overview(request: HttpRequest, number: int) -> HttpResponse:
@@ -121,10 +56,7 @@ def round_overview(request: HttpRequest, number: int) -> HttpResponse:
     round_instrument = _national_instrument(round_)
     region = request.GET.get("region", "")
     state = request.GET.get("state", "")
-    on = round_instrument.closes_at.date()
-    regions = dict(
-        RegionMembership.objects.in_force(on).values_list("member_state_id", "region_id")
-    )
+    regions = regions_on(deadline_date(round_instrument))
     reports = {r.member_state_id: r for r in round_instrument.reports.all()}
     focal_points = focal_points_by_country()
     rows = []
@@ -143,9 +75,7 @@ def round_overview(request: HttpRequest, number: int) -> HttpResponse:
                 "focal_points": focal_points.get(member.pk, []),
             }
         )
-    counts: dict[str, int] = {}
-    for report in reports.values():
-        counts[report.state] = counts.get(report.state, 0) + 1
+    counts = report_state_counts(round_instrument)
     return render(
         request,
         "backoffice/round_overview.html",
@@ -156,12 +86,11 @@ def round_overview(request: HttpRequest, number: int) -> HttpResponse:
             "region": region,
             "state": state,
             "states": Report.State.choices,
-            "regions": ["AFR", "AMR", "SEAR", "EUR", "EMR", "WPR"],
+            "regions": REGIONS,
             "counts": counts,
             "opened": bool(reports),
             "without": [r for r in rows if not r["focal_points"]],
-            "is_admin": secretariat_user(request) is not None
-            and secretariat_user(request).is_secretariat_admin,  # type: ignore[union-attr]
+            "is_admin": is_secretariat_admin(request),
         },
     )
 
@@ -169,7 +98,7 @@ def round_overview(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 @secretariat_required
 def round_open(request: HttpRequest, number: int) -> HttpResponse:
-    user = _admin(request)
+    user = secretariat_admin(request)
     round_instrument = _national_instrument(get_object_or_404(Round, number=number))
     created, without = round_open_national(
         round_instrument=round_instrument,
@@ -197,7 +126,7 @@ def national_report(request: HttpRequest, report_id: int) -> HttpResponse:
         for q in report.instrument_version.form.walk()
         if q.is_input
     ]
-    entries = AuditEntry.objects.filter(report=report).select_related("actor").order_by("-at")
+    entries = audit_trail(report).order_by("-at", "-pk")
     return render(
         request,
         "backoffice/national_report.html",
@@ -208,7 +137,7 @@ def national_report(request: HttpRequest, report_id: int) -> HttpResponse:
             "entries": entries[:500],
             "comments": report.comments.select_related("author"),
             "people": User.objects.filter(member_state_id=report.member_state_id, is_active=True),
-            "is_admin": secretariat_user(request).is_secretariat_admin,  # type: ignore[union-attr]
+            "is_admin": is_secretariat_admin(request),
             "carried": report.answers.filter(carried=True).values_list("question", flat=True),
         },
     )
@@ -217,7 +146,7 @@ def national_report(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_POST
 @secretariat_required
 def national_report_action(request: HttpRequest, report_id: int, action: str) -> HttpResponse:
-    user = _admin(request)
+    user = secretariat_admin(request)
     report = get_object_or_404(national_reports(), pk=report_id)
     try:
         if action == "review":

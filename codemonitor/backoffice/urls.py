@@ -1,7 +1,6 @@
 from django.urls import path
 
-from codemonitor.backoffice import national, views
-from codemonitor.registers import views as registers
+from codemonitor.backoffice import national, registers, views
 
 app_name = "backoffice"
 urlpatterns = [

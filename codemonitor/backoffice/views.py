@@ -1,25 +1,27 @@
-"""The Secretariat's back office: instruments (XLSForm upload) for now."""
+"""The Secretariat's back office: its first page, instruments (XLSForm), stakeholder reports."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from codemonitor.accounts.access import secretariat_required
 from codemonitor.accounts.models import User
-from codemonitor.backoffice.access import secretariat_required
 from codemonitor.backoffice.forms import InstrumentUploadForm
+from codemonitor.core.audit import audit_trail
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.instruments.services import InstrumentRefused, instrument_version_upload
 from codemonitor.reference.languages import active as active_language
 from codemonitor.reference.languages import from_django
+from codemonitor.reporting import selectors
 from codemonitor.reporting.models import Report, Round
-from codemonitor.reporting.pages import ReportPages
+from codemonitor.reporting.presenter import ReportPages
 from codemonitor.reporting.services import WorkflowError, report_reopen
 
 
@@ -27,13 +29,7 @@ from codemonitor.reporting.services import WorkflowError, report_reopen
 @secretariat_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     rounds = Round.objects.annotate(report_count=Count("instruments__reports")).order_by("-number")
-    states = (
-        Report.objects.values(
-            "round_instrument__round__number", "instrument_version__instrument__code", "state"
-        )
-        .annotate(count=Count("id"))
-        .order_by()
-    )
+    states = selectors.report_state_counts_by_round()
     return render(request, "backoffice/dashboard.html", {"rounds": rounds, "states": states})
 
 
@@ -110,17 +106,11 @@ def instrument_version_download(request: HttpRequest, version_id: int) -> HttpRe
     return response
 
 
-def _stakeholder_reports() -> QuerySet[Report]:
-    return Report.objects.filter(
-        instrument_version__instrument__kind=Instrument.Kind.STAKEHOLDER
-    ).select_related("round_instrument__round", "instrument_version__instrument", "contact")
-
-
 @require_safe
 @secretariat_required
 def stakeholder_reports(request: HttpRequest) -> HttpResponse:
     """Stakeholder reports with their state; search by entity or email."""
-    reports = _stakeholder_reports().order_by("-updated_at")
+    reports = selectors.stakeholder_reports().order_by("-updated_at")
     query = request.GET.get("q", "").strip()[:200]
     state = request.GET.get("state", "")
     if query:
@@ -147,7 +137,7 @@ def stakeholder_reports(request: HttpRequest) -> HttpResponse:
 @require_safe
 @secretariat_required
 def stakeholder_report(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = get_object_or_404(_stakeholder_reports(), pk=report_id)
+    report = get_object_or_404(selectors.stakeholder_reports(), pk=report_id)
     pages = ReportPages(report, language=active_language())
     return render(
         request,
@@ -156,7 +146,7 @@ def stakeholder_report(request: HttpRequest, report_id: int) -> HttpResponse:
             "report": report,
             "review": pages.review(),
             "files": report.files.order_by("question"),
-            "audit": report.audit.select_related("actor"),
+            "audit": audit_trail(report),
             "contact": getattr(report, "contact", None),
         },
     )
@@ -165,7 +155,7 @@ def stakeholder_report(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_POST
 @secretariat_required
 def stakeholder_report_reopen(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = get_object_or_404(_stakeholder_reports(), pk=report_id)
+    report = get_object_or_404(selectors.stakeholder_reports(), pk=report_id)
     user = request.user if isinstance(request.user, User) else None
     if user is None or (not user.is_superuser and not user.has_perm("reporting.change_report")):
         raise Http404

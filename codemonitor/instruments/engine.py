@@ -28,7 +28,10 @@ from codemonitor.reference.countries import country_codes
 from codemonitor.reference.languages import BY_CODE
 
 AnswerKey = tuple[str, str]
-Answers = Mapping[AnswerKey, Any]
+# What one answer holds once stored: text (also dates, as ISO text, and invalid input kept as
+# typed), a number, the chosen names of a select_multiple or the row ids of a repeat, or nothing.
+AnswerValue = str | int | float | list[str] | None
+Answers = Mapping[AnswerKey, AnswerValue]
 
 MAX_TEXT = 20000  # characters in one text answer
 _INTEGER_RE = re.compile(r"^\s*-?\d+\s*$")
@@ -64,7 +67,8 @@ class Evaluation:
         metadata: Mapping[str, Value] | None = None,
     ) -> None:
         self.form = form
-        self.answers = answers
+        # Its own copy: the editing services change it as they save, and `forget` the results.
+        self.answers: dict[AnswerKey, AnswerValue] = dict(answers)
         self.today = today or dt.date.today()
         self.language = language or form.default_language
         self.metadata = dict(metadata or {})
@@ -106,10 +110,10 @@ class Evaluation:
             self._trees[key] = expressions.parse(text, allow_fields=column == "choice_filter")
         return self._trees[key]
 
-    def stored(self, name: str, row: str = "") -> Any:
+    def stored(self, name: str, row: str = "") -> AnswerValue:
         return self.answers.get((name, row))
 
-    def typed(self, question: Question, stored: Any) -> Value:
+    def typed(self, question: Question, stored: AnswerValue) -> Value:
         """A stored answer as an expression value (invalid input stays text)."""
         if stored is None or stored == "" or stored == []:
             return ""

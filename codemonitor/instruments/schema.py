@@ -25,6 +25,15 @@ ALL_KINDS = INPUT_KINDS | METADATA_KINDS | CONTAINER_KINDS | {"note", "calculate
 # The built-in choice list: the Member States and the WHO regions.
 COUNTRIES_LIST = "countries"
 
+# What a report keeps of its own answers, declared in the `report_field` column of the survey:
+# the reporting entity's name, its consent to publishing that name (a select_one whose `yes`
+# choice means consent), and the address its private links go to. The kinds each may be.
+REPORT_FIELDS: dict[str, frozenset[str]] = {
+    "entity_name": frozenset({"text"}),
+    "entity_name_consent": frozenset({"select_one"}),
+    "contact_email": frozenset({"text"}),
+}
+
 
 @dataclass
 class Choice:
@@ -54,6 +63,8 @@ class Question:
     list_name: str = ""
     article: str = ""
     personal: bool = False
+    # One of REPORT_FIELDS, or "".
+    report_field: str = ""
     children: list[Question] = field(default_factory=list)
 
     @property
@@ -188,6 +199,13 @@ class Form:
                 loose.append(node)
         flush()
         return pages
+
+    def report_fields(self) -> dict[str, str]:
+        """The question that holds each report field the form declares: {field: question name}."""
+        return self._cached(  # type: ignore[no-any-return]
+            "report_fields",
+            lambda: {q.report_field: q.name for q in self.walk() if q.report_field},
+        )
 
     def count_questions(self) -> int:
         return sum(1 for question in self.walk() if question.is_input)

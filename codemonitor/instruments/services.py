@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from codemonitor.accounts.models import User
+from codemonitor.core.audit import Action, audit_log
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.instruments.xlsform import CheckResult, FormError, check_workbook
 
@@ -50,6 +51,7 @@ def instrument_version_upload(
         },
     )
     version_label = form.version or _next_version(instrument)
+    replaced = False
     existing = instrument.versions.filter(version=version_label).first()
     if existing is not None:
         if existing.sha256 == digest:
@@ -67,6 +69,7 @@ def instrument_version_upload(
                 ]
             )
         existing.delete()
+        replaced = True
     form.version = version_label
     version = InstrumentVersion.objects.create(
         instrument=instrument,
@@ -77,6 +80,13 @@ def instrument_version_upload(
         source_name=filename,
         sha256=digest,
         created_by=user,
+    )
+    audit_log(
+        action=Action.INSTRUMENT_VERSION_REPLACED if replaced else Action.INSTRUMENT_VERSION_STORED,
+        target=version,
+        actor=user,
+        actor_label=None if user is not None else "system",
+        data={"instrument": instrument.code, "version": version_label, "sha256": digest},
     )
     if instrument.title != form.title:
         instrument.title = form.title
@@ -93,8 +103,28 @@ FORMS_DIR = Path(__file__).resolve().parent.parent.parent / "forms"
 
 
 def instruments_load_shipped(folder: Path = FORMS_DIR) -> list[UploadResult]:
-    """Store the workbooks shipped in `forms/` (idempotent: an unchanged workbook is skipped)."""
+    """Store the workbooks shipped in `forms/` (idempotent: an unchanged workbook is skipped).
+
+    A shipped workbook that differs from a stored version of the same number which already has
+    reports leaves the stored version as it is (reports keep the form they were made with) and
+    is reported as not created.
+    """
     results = []
     for path in sorted(folder.glob("*.xlsx")):
-        results.append(instrument_version_upload(data=path.read_bytes(), filename=path.name))
+        data = path.read_bytes()
+        try:
+            results.append(instrument_version_upload(data=data, filename=path.name))
+        except InstrumentRefused:
+            check = check_workbook(data, default_form_id=path.stem)
+            form = check.form
+            stored = (
+                InstrumentVersion.objects.filter(
+                    instrument__code=form.form_id, version=form.version
+                ).first()
+                if check.ok and form is not None and form.version
+                else None
+            )
+            if stored is None or not stored.has_reports():
+                raise
+            results.append(UploadResult(stored, False, check))
     return results

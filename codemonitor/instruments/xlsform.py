@@ -25,7 +25,7 @@ from pyxform import aliases as pyxform_aliases
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 
 from codemonitor.instruments import expressions
-from codemonitor.instruments.schema import COUNTRIES_LIST, Choice, Form, Question
+from codemonitor.instruments.schema import COUNTRIES_LIST, REPORT_FIELDS, Choice, Form, Question
 from codemonitor.reference.languages import LANGUAGES, language_from_header
 
 MAX_ROWS = 5000
@@ -93,6 +93,7 @@ SURVEY_COLUMNS = {
     "calculation",
     "article",
     "personal_data",
+    "report_field",
 }
 TRANSLATABLE = {"label", "hint", "required_message", "constraint_message"}
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "required", "read_only")
@@ -728,7 +729,68 @@ class _Checker:
         if not typed_rows:
             self.collector.error(sheet, 0, "", _("the form has no questions"))
         self._check_expressions(sheet, root, pending)
+        self._check_report_fields(sheet, root, pending, choices)
         return root
+
+    def _check_report_fields(
+        self,
+        sheet: _Sheet,
+        root: list[Question],
+        pending: list[tuple[Question, _Row]],
+        choices: dict[str, list[Choice]],
+    ) -> None:
+        """Each report field once, on a question of a fitting kind, outside repeats."""
+        taken: dict[str, int] = {}
+        for question, row in pending:
+            wanted = question.report_field
+            if not wanted:
+                continue
+            if wanted not in REPORT_FIELDS:
+                self.collector.error(
+                    sheet,
+                    row.number,
+                    "report_field",
+                    # Translators: %(allowed)s lists the values allowed in the column, not to
+                    # be translated.
+                    _("'%(value)s' is not a report field (allowed: %(allowed)s)")
+                    % {"value": wanted, "allowed": ", ".join(sorted(REPORT_FIELDS))},
+                )
+            elif wanted in taken:
+                self.collector.error(
+                    sheet,
+                    row.number,
+                    "report_field",
+                    _("the report field '%(value)s' is already given to row %(row)s")
+                    % {"value": wanted, "row": taken[wanted]},
+                )
+            elif question.kind not in REPORT_FIELDS[wanted]:
+                self.collector.error(
+                    sheet,
+                    row.number,
+                    "report_field",
+                    _("the report field '%(value)s' must be a question of type %(types)s")
+                    % {"value": wanted, "types": ", ".join(sorted(REPORT_FIELDS[wanted]))},
+                )
+            elif self._inside_repeat(question.name, root):
+                self.collector.error(
+                    sheet,
+                    row.number,
+                    "report_field",
+                    _("the report field '%(value)s' cannot be inside a repeat") % {"value": wanted},
+                )
+            elif wanted == "entity_name_consent" and not any(
+                choice.name == "yes" for choice in choices.get(question.list_name, [])
+            ):
+                self.collector.error(
+                    sheet,
+                    row.number,
+                    "report_field",
+                    # Translators: yes is the name of a choice, not to be translated.
+                    _("the consent's list '%(list)s' needs a choice named 'yes'")
+                    % {"list": question.list_name},
+                )
+            else:
+                taken[wanted] = row.number
 
     def _question(
         self, sheet: _Sheet, row: _Row, type_text: str, choices: dict[str, list[Choice]]
@@ -791,6 +853,7 @@ class _Checker:
             list_name=list_name,
             article=cells.get("article", ""),
             personal=bool(personal) and pyxform_aliases.yes_no.get(personal, False),
+            report_field=cells.get("report_field", "").strip(),
         )
         if kind == "calculate" and not question.calculation:
             self.collector.error(

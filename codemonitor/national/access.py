@@ -6,27 +6,13 @@ reports; the Secretariat reads every report. Everyone else gets 404.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from codemonitor.accounts.access import national_user, secretariat_user
-from codemonitor.instruments.models import Instrument
 from codemonitor.reporting.models import Report
+from codemonitor.reporting.selectors import national_reports
 
 EDITABLE_STATES = frozenset({Report.State.DRAFT, Report.State.RETURNED})
-
-
-def national_reports() -> QuerySet[Report]:
-    return (
-        Report.objects.select_related(
-            "round_instrument__round", "member_state", "instrument_version__instrument"
-        )
-        .defer("instrument_version__source", "instrument_version__schema")
-        .filter(
-            member_state__isnull=False,
-            instrument_version__instrument__kind=Instrument.Kind.NATIONAL,
-        )
-    )
 
 
 def get_national_report(

@@ -1,14 +1,13 @@
 from django.urls import path
 
 from codemonitor.national import views
-from codemonitor.registers import views as registers
 from codemonitor.reporting.page_views import page_urlpatterns
 
 app_name = "national"
 urlpatterns = [
     path("", views.home, name="home"),
     path("contributors/", views.contributors, name="contributors"),
-    path("authority/", registers.own_entry, name="authority"),
+    path("authority/", views.authority, name="authority"),
     path("contributors/<int:user_id>/remove/", views.contributor_remove, name="contributor_remove"),
     *page_urlpatterns(views.PAGES, "reports/<str:key>/"),
     path("reports/<str:key>/review/", views.review, name="review"),

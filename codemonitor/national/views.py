@@ -21,11 +21,18 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from codemonitor.accounts.access import national_user, signed_in_user
 from codemonitor.accounts.models import Role, User
 from codemonitor.accounts.services import InviteRefused, user_invite
-from codemonitor.national.access import can_edit, get_national_report, national_reports
-from codemonitor.reporting.models import AuditEntry, QuestionComment, Report
+from codemonitor.core.audit import Action, audit_log, audit_trail
+from codemonitor.national.access import can_edit, get_national_report
+from codemonitor.registers.forms import AuthorityForm
+from codemonitor.registers.models import NationalAuthority, NationalAuthorityProposal
+from codemonitor.registers.services import authority_propose
+from codemonitor.reporting.editing import page_save, report_evaluation
+from codemonitor.reporting.fields import field_key
+from codemonitor.reporting.models import QuestionComment, Report
 from codemonitor.reporting.page_views import ReportPageViews
-from codemonitor.reporting.pages import ReportPages, field_key, page_save
+from codemonitor.reporting.presenter import ReportPages
 from codemonitor.reporting.receipt import blank_pdf, report_pdf
+from codemonitor.reporting.selectors import country_reports
 from codemonitor.reporting.services import WorkflowError
 from codemonitor.reporting.workflow import national_report_submit
 
@@ -83,10 +90,12 @@ class NationalPages(ReportPageViews):
                 data.setlist(name, values)
             report = self.get_report(request, key, write=True)
             if self.editable(request, report):
-                pages = ReportPages(report)
-                if 1 <= number <= len(pages.pages):
-                    user, label = self.actor(request)
-                    page_save(pages=pages, number=number, data=data, user=user, actor_label=label)
+                evaluation = report_evaluation(report)
+                if 1 <= number <= len(evaluation.form.pages()):
+                    user, _label = self.actor(request)
+                    page_save(
+                        report=report, evaluation=evaluation, page=number, data=data, user=user
+                    )
                     messages.success(
                         request, _("The answers you sent before signing in again are saved.")
                     )
@@ -121,11 +130,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
     if not user.is_national:
         raise Http404
-    reports = (
-        national_reports()
-        .filter(member_state_id=user.member_state_id)
-        .order_by("-round_instrument__round__number")
-    )
+    reports = country_reports(str(user.member_state_id))
     return render(request, "national/home.html", {"reports": reports, "account": user})
 
 
@@ -174,7 +179,7 @@ def history(request: HttpRequest, key: str) -> HttpResponse:
     if response := _sign_in_first(request):
         return response
     report = get_national_report(request, key)
-    entries = AuditEntry.objects.filter(report=report).select_related("actor").order_by("-at")
+    entries = audit_trail(report).order_by("-at", "-pk")
     return render(
         request,
         "national/history.html",
@@ -199,7 +204,7 @@ def contributors(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and user.is_focal_point and form.is_valid():
         try:
-            user_invite(
+            invited = user_invite(
                 email=form.cleaned_data["email"],
                 role=Role.CONTRIBUTOR,
                 member_state_id=user.member_state_id,
@@ -217,11 +222,11 @@ def contributors(request: HttpRequest) -> HttpResponse:
                 ),
             )
         else:
-            AuditEntry.objects.create(
-                action="country.contributor.invited",
+            audit_log(
+                action=Action.COUNTRY_CONTRIBUTOR_INVITED,
+                target=invited,
                 actor=user,
-                actor_label=user.get_username(),
-                data={"email": form.cleaned_data["email"], "country": user.member_state_id},
+                data={"country": user.member_state_id},
             )
             messages.success(request, _("The invitation is on its way."))
             return redirect("national:contributors")
@@ -248,11 +253,11 @@ def contributor_remove(request: HttpRequest, user_id: int) -> HttpResponse:
         raise Http404
     person.is_active = False
     person.save(update_fields=["is_active"])
-    AuditEntry.objects.create(
-        action="country.contributor.removed",
+    audit_log(
+        action=Action.COUNTRY_CONTRIBUTOR_REMOVED,
+        target=person,
         actor=user,
-        actor_label=user.get_username(),
-        data={"email": person.email, "country": user.member_state_id},
+        data={"country": user.member_state_id},
     )
     messages.success(request, _("%(email)s can no longer sign in.") % {"email": person.email})
     return redirect("national:contributors")
@@ -281,3 +286,38 @@ def blank(request: HttpRequest, key: str) -> HttpResponse:
     name = f"{report.instrument_version.instrument.code}-{report.instrument_version.version}"
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def authority(request: HttpRequest) -> HttpResponse:
+    """A national user sees their country's entry; the focal point proposes changes."""
+    user = national_user(request)
+    if user is None:
+        raise Http404
+    authority = NationalAuthority.objects.filter(member_state_id=user.member_state_id).first()
+    form = AuthorityForm(
+        request.POST or None,
+        instance=None,
+        prefix="authority",
+        initial=authority.snapshot() if authority else None,
+    )
+    if request.method == "POST":
+        if not user.is_focal_point:
+            raise Http404
+        if form.is_valid():
+            authority_propose(user=user, data=form.cleaned_data)
+            messages.success(request, _("Your proposal is sent to the WHO Secretariat."))
+            return redirect("national:authority")
+    return render(
+        request,
+        "national/authority.html",
+        {
+            "authority": authority,
+            "form": form,
+            "account": user,
+            "proposals": NationalAuthorityProposal.objects.filter(
+                member_state_id=user.member_state_id
+            ),
+        },
+        status=400 if form.errors else 200,
+    )

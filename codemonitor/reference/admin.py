@@ -83,7 +83,10 @@ class SafeguardsEditionAdmin(admin.ModelAdmin[SafeguardsEdition]):
                 form.add_error("file", _("The file is larger than 1 MB."))
             else:
                 try:
-                    counts = safeguards_load(upload.read())
+                    counts = safeguards_load(
+                        upload.read(),
+                        user=request.user if request.user.is_authenticated else None,
+                    )
                 except ReferenceDataError as error:
                     form.add_error("file", str(error))
                 else:

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pycountry
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
+from codemonitor.core.audit import Action, audit_log
 from codemonitor.reference.languages import LANGUAGES
 from codemonitor.reference.models import (
     CodeArticle,
@@ -157,7 +159,9 @@ def reference_load(data_dir: Path = DATA) -> LoadSummary:
 
 
 @transaction.atomic
-def safeguards_load(data: bytes, *, replace: bool = True) -> dict[int, int]:
+def safeguards_load(
+    data: bytes, *, replace: bool = True, user: AbstractBaseUser | None = None
+) -> dict[int, int]:
     """Load safeguards list editions from CSV (`edition,iso3`; header required).
 
     Every edition in the file is replaced by the file's list. Returns the count per edition.
@@ -202,7 +206,14 @@ def safeguards_load(data: bytes, *, replace: bool = True) -> dict[int, int]:
             SafeguardsEntry(edition=edition, member_state_id=iso3)
             for iso3 in sorted(countries - existing)
         )
-    return {year: len(countries) for year, countries in editions.items()}
+    counts = {year: len(countries) for year, countries in editions.items()}
+    audit_log(
+        action=Action.REFERENCE_SAFEGUARDS_LOADED,
+        actor=user,
+        actor_label=None if user is not None else "system",
+        data={"editions": {str(year): count for year, count in counts.items()}},
+    )
+    return counts
 
 
 def region_counts(on: dt.date | None = None) -> dict[str, int]:

@@ -10,13 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from codemonitor.accounts.models import User, focal_points_by_country
+from codemonitor.core.audit import Action, audit_log
 from codemonitor.registers.models import (
     FIELDS,
     NationalAuthority,
     NationalAuthorityChange,
     NationalAuthorityProposal,
 )
-from codemonitor.reporting.models import AuditEntry
 
 
 @transaction.atomic
@@ -36,10 +36,10 @@ def authority_save(
     NationalAuthorityChange.objects.create(
         authority=authority, data=authority.snapshot(), changed_by=user, note=note[:300]
     )
-    AuditEntry.objects.create(
-        action="register.authority.changed",
+    audit_log(
+        action=Action.REGISTER_AUTHORITY_CHANGED,
+        target=authority,
         actor=user,
-        actor_label=user.get_username(),
         data={"country": member_state_id, "note": note[:300]},
     )
     return authority
@@ -53,10 +53,10 @@ def authority_propose(*, user: User, data: dict[str, Any]) -> NationalAuthorityP
     proposal = NationalAuthorityProposal.objects.create(
         member_state_id=user.member_state_id, data=clean, proposed_by=user
     )
-    AuditEntry.objects.create(
-        action="register.authority.proposed",
+    audit_log(
+        action=Action.REGISTER_AUTHORITY_PROPOSED,
+        target=proposal,
         actor=user,
-        actor_label=user.get_username(),
         data={"country": user.member_state_id},
     )
     return proposal
@@ -76,6 +76,12 @@ def proposal_decide(
     )
     locked.decided_by, locked.decided_at, locked.decision_note = user, timezone.now(), note[:500]
     locked.save()
+    audit_log(
+        action=Action.REGISTER_PROPOSAL_ACCEPTED if accept else Action.REGISTER_PROPOSAL_DECLINED,
+        target=locked,
+        actor=user,
+        data={"country": locked.member_state_id, "note": note[:300]},
+    )
     if accept:
         data = dict(locked.data)
         if not data.get("designated_on"):

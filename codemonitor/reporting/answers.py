@@ -14,10 +14,10 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from codemonitor.accounts.models import User
-from codemonitor.instruments.engine import AnswerKey
+from codemonitor.core.audit import Action, audit_log, personal_digest
+from codemonitor.instruments.engine import AnswerKey, AnswerValue
 from codemonitor.reporting.models import (
     Answer,
-    AuditEntry,
     PersonalAnswer,
     Report,
     RoundInstrument,
@@ -40,19 +40,19 @@ def _model_for(report: Report, question: str) -> type[Answer] | type[PersonalAns
     return PersonalAnswer if node is not None and node.personal else Answer
 
 
-def answers_load(report: Report) -> dict[AnswerKey, Any]:
+def answers_load(report: Report) -> dict[AnswerKey, AnswerValue]:
     """Every answer of a report (personal data included), keyed by (question, row)."""
     return answers_with_versions(report)[0]
 
 
 def answers_with_versions(
     report: Report,
-) -> tuple[dict[AnswerKey, Any], dict[AnswerKey, int], set[AnswerKey]]:
+) -> tuple[dict[AnswerKey, AnswerValue], dict[AnswerKey, int], set[AnswerKey]]:
     """Every answer of a report, its version, and which are carried over unconfirmed.
 
     Two queries, one per table.
     """
-    values: dict[AnswerKey, Any] = {}
+    values: dict[AnswerKey, AnswerValue] = {}
     versions: dict[AnswerKey, int] = {}
     carried: set[AnswerKey] = set()
     for model in (Answer, PersonalAnswer):
@@ -71,7 +71,7 @@ def answer_save(
     *,
     report: Report,
     question: str,
-    value: Any,
+    value: AnswerValue,
     row: str = "",
     user: User | None = None,
     expected_version: int | None = None,
@@ -111,7 +111,7 @@ def answer_save(
                 )
             else:
                 Report.objects.filter(pk=report.pk).update(updated_at=now)
-                _audit_change(report, question, row, None, value, user, now)
+                _audit_change(report, model, question, row, None, value, user, now)
                 return answer
         if expected_version is not None and current.version != expected_version:
             raise StaleAnswer(current)
@@ -122,28 +122,52 @@ def answer_save(
             value=value, version=F("version") + 1, updated_at=now, updated_by=user, carried=False
         )
         Report.objects.filter(pk=report.pk).update(updated_at=now)
-        _audit_change(report, question, row, current.value, value, user, now)
+        _audit_change(report, model, question, row, current.value, value, user, now)
         # The row is locked until the transaction ends: its new version is ours to know.
         current.value, current.version, current.carried = value, current.version + 1, False
         current.updated_at, current.updated_by = now, user
         return current
 
 
+def answer_audit_data(
+    *, question: str, row: str, old: AnswerValue, new: AnswerValue, personal: bool
+) -> dict[str, Any]:
+    """What the audit log keeps of an answer's change: both values, or — for personal data —
+    only that it changed, with keyed digests that tell values apart without revealing them."""
+    if personal:
+        return {
+            "question": question,
+            "row": row,
+            "personal": True,
+            "old_digest": personal_digest(old),
+            "new_digest": personal_digest(new),
+        }
+    return {"question": question, "row": row, "old": old, "new": new}
+
+
 def _audit_change(
-    report: Report, question: str, row: str, old: Any, new: Any, user: User | None, at: Any
+    report: Report,
+    model: type[Answer] | type[PersonalAnswer],
+    question: str,
+    row: str,
+    old: AnswerValue,
+    new: AnswerValue,
+    user: User | None,
+    at: Any,
 ) -> None:
-    AuditEntry.objects.create(
-        report=report,
-        action="report.answer.changed",
+    audit_log(
+        action=Action.REPORT_ANSWER_CHANGED,
+        target=report,
         actor=user,
-        actor_label=user.get_username() if user else "",
         at=at,
-        data={"question": question, "row": row, "old": old, "new": new},
+        data=answer_audit_data(
+            question=question, row=row, old=old, new=new, personal=model is PersonalAnswer
+        ),
     )
 
 
 def answers_save_many(
-    *, report: Report, values: Iterable[tuple[str, str, Any]], user: User | None = None
+    *, report: Report, values: Iterable[tuple[str, str, AnswerValue]], user: User | None = None
 ) -> int:
     """Save several answers at once (a page without JavaScript, demo data); returns the count."""
     count = 0

@@ -15,8 +15,9 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from codemonitor.accounts.models import User
+from codemonitor.core.audit import Action, audit_log
 from codemonitor.reporting.answers import answer_save
-from codemonitor.reporting.models import AuditEntry, Report, ReportFile
+from codemonitor.reporting.models import Report, ReportFile
 
 # What may be attached, recognised by content: name -> (content type, usual extension).
 KINDS = {
@@ -148,9 +149,9 @@ def document_add(
         )
         document.file.save(name, ContentFile(data), save=True)
         _sync_answer(report, question, row, user)
-        AuditEntry.objects.create(
-            report=report,
-            action="report.document.added",
+        audit_log(
+            action=Action.REPORT_DOCUMENT_ADDED,
+            target=report,
             actor=user,
             actor_label=actor_label,
             data={
@@ -169,9 +170,9 @@ def document_remove(
 ) -> None:
     report = document.report
     with transaction.atomic():
-        AuditEntry.objects.create(
-            report=report,
-            action="report.document.removed",
+        audit_log(
+            action=Action.REPORT_DOCUMENT_REMOVED,
+            target=report,
             actor=user,
             actor_label=actor_label,
             data={

@@ -9,10 +9,12 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from codemonitor.core.models import AuditEntry
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.reference.models import MemberState
 
@@ -122,6 +124,13 @@ class Report(models.Model):
     updated_at = models.DateTimeField(_("last change"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     is_late = models.BooleanField(_("late"), default=False)
+    # The report's entries in the audit log (deleted with the report, as before).
+    audit = GenericRelation(
+        AuditEntry,
+        content_type_field="target_type",
+        object_id_field="target_id",
+        related_query_name="report",
+    )
 
     class Meta:
         ordering = ["round_instrument", "sequence"]
@@ -282,29 +291,6 @@ class ReportLink(models.Model):
         token = secrets.token_urlsafe(32)
         cls.objects.create(report=report, token_digest=token_digest(token))
         return token
-
-
-class AuditEntry(models.Model):
-    """Who did what to a report, when. Written by the service functions; never edited."""
-
-    report = models.ForeignKey(
-        Report, on_delete=models.CASCADE, related_name="audit", null=True, blank=True
-    )
-    action = models.CharField(_("action"), max_length=100)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_label = models.CharField(_("by"), max_length=200, blank=True)
-    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit entries")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
 
 class QuestionComment(models.Model):

@@ -26,21 +26,23 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from codemonitor.accounts.models import User
 from codemonitor.core.throttle import client_ip, throttle_hit
+from codemonitor.instruments.engine import Evaluation
 from codemonitor.reference.languages import BY_CODE
 from codemonitor.reference.languages import active as active_language
-from codemonitor.reporting.answers import StaleAnswer, answer_save
+from codemonitor.reporting.answers import StaleAnswer
 from codemonitor.reporting.documents import DocumentRefused, document_add, document_remove
-from codemonitor.reporting.models import Report
-from codemonitor.reporting.pages import (
-    ReportPages,
+from codemonitor.reporting.editing import (
+    answer_confirm,
     field_save,
     page_save,
-    page_visited,
-    parse_key,
+    report_evaluation,
+    report_page_visit,
     row_add,
     row_remove,
-    value_digest,
 )
+from codemonitor.reporting.fields import parse_key, value_digest
+from codemonitor.reporting.models import Report
+from codemonitor.reporting.presenter import ReportPages
 
 
 class ReportPageViews:
@@ -128,7 +130,7 @@ class ReportPageViews:
         if request.method == "POST":
             return self._page_post(request, key, number, pages)
         if self.editable(request, report):
-            page_visited(report, pages, number)
+            report_page_visit(report=report, page=pages.pages[number - 1].name)
         return render(request, self.template, self.page_context(request, report, pages, number))
 
     def _page_post(
@@ -136,22 +138,20 @@ class ReportPageViews:
     ) -> HttpResponse:
         report = self.get_report(request, key, write=True)
         user, label = self.actor(request)
+        evaluation = pages.evaluation
         result = page_save(
-            pages=pages, number=number, data=request.POST, user=user, actor_label=label
+            report=report, evaluation=evaluation, page=number, data=request.POST, user=user
         )
-        page_visited(report, pages, number)
-        upload_errors = self.save_uploads(request, report, pages)
+        report_page_visit(report=report, page=pages.pages[number - 1].name)
+        upload_errors = self.save_uploads(request, report)
         action = request.POST.get("action", "save")
         here = reverse(f"{self.namespace}:page", args=[self.key(report), number])
         if action.startswith(("add_row:", "remove_row:")):
-            self.row_action(pages, action, user)
+            self.row_action(report, evaluation, action, user)
             return redirect(here)
         if action.startswith("confirm:"):
             name, _sep, row = action.removeprefix("confirm:").partition("@")
-            if (name, row) in pages.answers:
-                answer_save(
-                    report=report, question=name, row=row, value=pages.answers[name, row], user=user
-                )
+            answer_confirm(report=report, evaluation=evaluation, question=name, row=row, user=user)
             return redirect(here)
         if action.startswith("remove_file:"):
             document_id = action.partition(":")[2]
@@ -178,25 +178,34 @@ class ReportPageViews:
         return redirect(f"{self.namespace}:page", self.key(report), max(1, target))
 
     @staticmethod
-    def row_action(pages: ReportPages, action: str, user: User | None = None) -> None:
+    def row_action(
+        report: Report, evaluation: Evaluation, action: str, user: User | None = None
+    ) -> None:
         verb, _sep, target = action.partition(":")
         try:
             if verb == "add_row":
                 repeat, _sep, parent = target.partition("@")
-                row_add(pages=pages, repeat=repeat, parent_row=parent, user=user)
-            else:
+                row_add(
+                    report=report,
+                    evaluation=evaluation,
+                    repeat=repeat,
+                    parent_row=parent,
+                    user=user,
+                )
+            elif verb == "remove_row":
                 repeat, _sep, row = target.partition("@")
-                row_remove(pages=pages, repeat=repeat, row=row, user=user)
+                row_remove(report=report, evaluation=evaluation, repeat=repeat, row=row, user=user)
         except (KeyError, ValueError):
             pass
 
-    def save_uploads(self, request: HttpRequest, report: Report, pages: ReportPages) -> list[str]:
+    def save_uploads(self, request: HttpRequest, report: Report) -> list[str]:
         """Files sent with the page; returns why any was refused."""
         errors: list[str] = []
         user, label = self.actor(request)
+        questions = report.instrument_version.form.questions()
         for field_name in request.FILES:
             parsed = parse_key(field_name)
-            question = pages.evaluation.questions.get(parsed[0]) if parsed else None
+            question = questions.get(parsed[0]) if parsed else None
             if parsed is None or question is None or question.kind != "file":
                 continue
             for upload in request.FILES.getlist(field_name):
@@ -229,12 +238,16 @@ class ReportPageViews:
         )
         version_text = request.POST.get("version", "")
         version = int(version_text) if version_text.isdigit() else None
-        pages = ReportPages(report)
-        number = self._number(request, pages)
+        evaluation = report_evaluation(report)
         user, _label = self.actor(request)
         try:
-            value, new_version = field_save(
-                pages=pages, key=field, raw=raw, version=version, user=user
+            saved = field_save(
+                report=report,
+                evaluation=evaluation,
+                key=field,
+                raw=raw,
+                version=version,
+                user=user,
             )
         except KeyError:
             return JsonResponse({"error": _("This field is not part of the report.")}, status=400)
@@ -243,12 +256,14 @@ class ReportPageViews:
                 {"conflict": True, "theirs": stale.current.value, "version": stale.current.version},
                 status=409,
             )
+        pages = ReportPages(report, evaluation=evaluation)
+        number = self._number(request, pages)
         done, total = pages.progress()
         return JsonResponse(
             {
                 "saved": True,
-                "version": new_version,
-                "digest": value_digest(value),
+                "version": saved.version,
+                "digest": value_digest(saved.value),
                 "page": number,
                 **pages.page_state(number),
                 "done": done,
@@ -269,7 +284,9 @@ class ReportPageViews:
         if not self.editable(request, report):
             return self.locked_redirect(report)
         pages = ReportPages(report)
-        self.row_action(pages, request.POST.get("action", ""), self.actor(request)[0])
+        self.row_action(
+            report, pages.evaluation, request.POST.get("action", ""), self.actor(request)[0]
+        )
         return redirect(f"{self.namespace}:page", self.key(report), self._number(request, pages))
 
     def upload(self, request: HttpRequest, key: str) -> HttpResponse:
@@ -277,7 +294,7 @@ class ReportPageViews:
         report = self.get_report(request, key, write=True)
         if not self.editable(request, report):
             return JsonResponse({"error": _("This report can no longer be changed.")}, status=409)
-        errors = self.save_uploads(request, report, ReportPages(report))
+        errors = self.save_uploads(request, report)
         if errors:
             return JsonResponse({"error": " ".join(errors)}, status=400)
         parsed = parse_key(next(iter(request.FILES), "")) or ("", "")

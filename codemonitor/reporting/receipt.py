@@ -9,7 +9,7 @@ from codemonitor.instruments.models import InstrumentVersion
 from codemonitor.instruments.schema import Form, Question
 from codemonitor.reference.languages import BY_CODE
 from codemonitor.reporting.models import Report
-from codemonitor.reporting.pages import ReportPages
+from codemonitor.reporting.presenter import ReportPages
 
 
 def receipt_pdf(report: Report) -> bytes:

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
 from codemonitor.accounts.models import focal_points_by_country
+from codemonitor.core.links import NATIONAL_REPORT_PAGE, link
 from codemonitor.core.mail import mail_queue_each
 from codemonitor.instruments.models import Instrument
 from codemonitor.reporting.models import ReminderSent, Report, RoundInstrument
@@ -53,14 +53,13 @@ def reminders_send(*, today: dt.date | None = None) -> int:
             try:
                 with transaction.atomic():
                     ReminderSent.objects.create(report=report, days_before=left, sent_on=today)
-                    link = settings.SITE_URL + reverse("national:page", args=[report.pk, 1])
                     mail_queue_each(
                         people,
                         template="reminder",
                         context={
                             "report": report,
                             "days": left,
-                            "link": link,
+                            "link": link(NATIONAL_REPORT_PAGE, report),
                             "deadline": use.closes_at,
                         },
                     )

@@ -1,4 +1,4 @@
-"""Reporting rounds: the history of past rounds and the demonstration round."""
+"""Reporting rounds: the history of past rounds, and finding a round's instruments."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
 
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.reporting.models import Round, RoundInstrument
 
 DATA = Path(__file__).resolve().parent / "data"
 GENEVA = ZoneInfo("Europe/Zurich")
-DEMO_ROUND_NUMBER = 90
 
 
 def _geneva(year: int, month: int, day: int, hour: int = 23, minute: int = 59) -> dt.datetime:
@@ -67,40 +65,6 @@ def rounds_load_history() -> int:
                 },
             )
     return len(rows)
-
-
-@transaction.atomic
-def demo_round_ensure(now: dt.datetime | None = None) -> Round:
-    """The demonstration round: open now, with the latest ISRI and NRI, deadlines ahead."""
-    now = now or timezone.now()
-    today = timezone.localtime(now, GENEVA).date()
-    round_, _created = Round.objects.get_or_create(
-        number=DEMO_ROUND_NUMBER,
-        defaults={
-            "year": today.year,
-            "title": f"Demonstration round ({today.year}) — synthetic data",
-            "is_demo": True,
-            "opens_at": now - dt.timedelta(days=30),
-            "publication_date": today + dt.timedelta(days=240),
-            "notes": "A round for trying Code Monitor. Every report in it is synthetic.",
-        },
-    )
-    deadlines = {"isri": 60, "nri": 90}
-    for code, days in deadlines.items():
-        version = latest_version(code)
-        if (
-            version is None
-            or round_.instruments.filter(instrument_version__instrument__code=code).exists()
-        ):
-            continue
-        closes = timezone.localtime(now, GENEVA) + dt.timedelta(days=days)
-        RoundInstrument.objects.create(
-            round=round_,
-            instrument_version=version,
-            opens_at=round_.opens_at or now,
-            closes_at=closes.replace(hour=23, minute=59, second=0, microsecond=0),
-        )
-    return round_
 
 
 def round_instrument_for(round_: Round, kind: str) -> RoundInstrument | None:

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from codemonitor.accounts.models import User
+from codemonitor.core.audit import Action, audit_log
+from codemonitor.core.links import STAKEHOLDER_PRIVATE_LINK, link
 from codemonitor.core.mail import mail_send
 from codemonitor.instruments.engine import Evaluation, Problem
 from codemonitor.reporting.answers import answer_save, answers_load
 from codemonitor.reporting.models import (
-    AuditEntry,
     Report,
     ReportContact,
     ReportLink,
@@ -76,14 +77,16 @@ def stakeholder_report_start(
         raise WorkflowError(_("The report could not be started; please try again."))
     with transaction.atomic():
         ReportContact.objects.create(report=report, email=email)
-        questions = report.instrument_version.form.questions()
-        if "entity_name" in questions:
-            answer_save(report=report, question="entity_name", value=entity_name)
-        if "email" in questions:
-            answer_save(report=report, question="email", value=email)
-        AuditEntry.objects.create(
-            report=report,
-            action="report.started",
+        # The answers the instrument declares for the entity's name and the contact address
+        # start with what the person gave to start the report.
+        declared = report.instrument_version.form.report_fields()
+        if "entity_name" in declared:
+            answer_save(report=report, question=declared["entity_name"], value=entity_name)
+        if "contact_email" in declared:
+            answer_save(report=report, question=declared["contact_email"], value=email)
+        audit_log(
+            action=Action.REPORT_STARTED,
+            target=report,
             actor_label="respondent",
             data={"language": language},
         )
@@ -158,8 +161,12 @@ def report_submit(
         locked.submitted_at = now
         locked.is_late = late
         locked.save(update_fields=["state", "submitted_at", "is_late"])
-        AuditEntry.objects.create(
-            report=locked, action="report.submitted", actor=user, actor_label=actor_label, at=now
+        audit_log(
+            action=Action.REPORT_SUBMITTED,
+            target=locked,
+            actor=user,
+            actor_label=actor_label,
+            at=now,
         )
         report_id = locked.pk
         transaction.on_commit(lambda: receipt_send.enqueue(report_id))
@@ -186,11 +193,9 @@ def receipt_send(report_id: int) -> None:
         )
     except Exception:  # the submission stands; the receipt can be downloaded again
         log.exception("receipt email for %s failed", report.reference)
-        AuditEntry.objects.create(
-            report=report, action="report.receipt.failed", actor_label="system"
-        )
+        audit_log(action=Action.REPORT_RECEIPT_FAILED, target=report, actor_label="system")
     else:
-        AuditEntry.objects.create(report=report, action="report.receipt.sent", actor_label="system")
+        audit_log(action=Action.REPORT_RECEIPT_SENT, target=report, actor_label="system")
 
 
 def report_reopen(*, report: Report, user: User, reason: str = "") -> None:
@@ -201,11 +206,10 @@ def report_reopen(*, report: Report, user: User, reason: str = "") -> None:
             raise WorkflowError(_("The report is already open."))
         locked.state = Report.State.DRAFT
         locked.save(update_fields=["state"])
-        AuditEntry.objects.create(
-            report=locked,
-            action="report.reopened",
+        audit_log(
+            action=Action.REPORT_REOPENED,
+            target=locked,
             actor=user,
-            actor_label=user.get_username(),
             data={"reason": reason},
         )
     report.refresh_from_db()
@@ -213,8 +217,6 @@ def report_reopen(*, report: Report, user: User, reason: str = "") -> None:
 
 def report_links_send(*, report: Report, base_url: str) -> None:
     """Email a new private link to the report's contact address."""
-    from django.urls import reverse
-
     contact = report.contact
     token = ReportLink.issue(report)
     mail_send(
@@ -224,8 +226,8 @@ def report_links_send(*, report: Report, base_url: str) -> None:
         context={
             "report": report,
             "round": report.round_instrument.round,
-            "link": base_url + reverse("stakeholders:link", args=[token]),
+            "link": link(STAKEHOLDER_PRIVATE_LINK, token, base_url=base_url),
             "deadline": report.round_instrument.closes_at,
         },
     )
-    AuditEntry.objects.create(report=report, action="report.link.sent", actor_label="system")
+    audit_log(action=Action.REPORT_LINK_SENT, target=report, actor_label="system")

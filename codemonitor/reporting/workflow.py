@@ -14,12 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from codemonitor.accounts.models import Role, User
+from codemonitor.accounts.models import Role, User, focal_points_by_country
+from codemonitor.core.audit import Action, audit_log
+from codemonitor.core.links import NATIONAL_REPORT_SIGN_IN, link
 from codemonitor.core.mail import mail_queue_each
 from codemonitor.instruments.engine import Evaluation
-from codemonitor.reporting.answers import answers_load
-from codemonitor.reporting.models import AuditEntry, QuestionComment, Report
-from codemonitor.reporting.services import WorkflowError
+from codemonitor.reference.models import MemberState
+from codemonitor.reporting.answers import answers_carry_over, answers_load
+from codemonitor.reporting.models import QuestionComment, Report, RoundInstrument
+from codemonitor.reporting.services import WorkflowError, report_next_sequence
 
 State = Report.State
 
@@ -69,10 +72,75 @@ def _locked(report: Report, allowed: Iterable[str], action: str) -> Report:
     return locked
 
 
-def _audit(report: Report, user: User, action: str, **data: object) -> None:
-    AuditEntry.objects.create(
-        report=report, action=action, actor=user, actor_label=user.get_username(), data=data
+def _audit(report: Report, user: User, action: Action, **data: object) -> None:
+    audit_log(action=action, target=report, actor=user, data=data)
+
+
+@transaction.atomic
+def round_open_national(
+    *,
+    round_instrument: RoundInstrument,
+    user: User,
+    base_url: str,
+    member_states: Iterable[str] | None = None,
+) -> tuple[int, list[MemberState]]:
+    """Create every Member State's report (or those of `member_states`, ISO3 codes) and invite
+    its focal points. Countries that already have a report keep it.
+
+    Returns how many reports were created and the Member States without a focal point.
+    """
+    countries = MemberState.objects.order_by("iso3")
+    if member_states is not None:
+        countries = countries.filter(iso3__in=list(member_states))
+    existing = set(round_instrument.reports.values_list("member_state_id", flat=True))
+    sequence = report_next_sequence(round_instrument) - 1
+    created = []
+    for state in countries:
+        if state.pk in existing:
+            continue
+        sequence += 1
+        created.append(
+            Report(
+                round_instrument=round_instrument,
+                instrument_version=round_instrument.instrument_version,
+                sequence=sequence,
+                member_state=state,
+                entity_name=state.name,
+            )
+        )
+    Report.objects.bulk_create(created)
+    for report in created:
+        answers_carry_over(report=report)
+    focal_points = focal_points_by_country()
+    reports = {r.member_state_id: r for r in round_instrument.reports.all()}
+    without = []
+    for state in countries:
+        people = focal_points.get(state.pk, [])
+        if not people:
+            without.append(state)
+            continue
+        report = reports[state.pk]
+        mail_queue_each(
+            people,
+            template="round_invitation",
+            context={
+                "report": report,
+                "link": link(NATIONAL_REPORT_SIGN_IN, report, base_url=base_url),
+                "round": round_instrument.round,
+                "deadline": round_instrument.closes_at,
+            },
+        )
+    audit_log(
+        action=Action.ROUND_NATIONAL_OPENED,
+        target=round_instrument.round,
+        actor=user,
+        data={
+            "round": round_instrument.round.number,
+            "created": len(created),
+            "without_focal_point": [s.pk for s in without],
+        },
     )
+    return len(created), without
 
 
 def national_report_submit(*, report: Report, user: User, now: dt.datetime | None = None) -> None:
@@ -100,7 +168,7 @@ def national_report_submit(*, report: Report, user: User, now: dt.datetime | Non
         _audit(
             locked,
             user,
-            "report.resubmitted" if resubmission else "report.submitted",
+            Action.REPORT_RESUBMITTED if resubmission else Action.REPORT_SUBMITTED,
             late=locked.is_late,
         )
         _notify(locked, [*_secretariat(), *_people_of(locked)], "submitted", user)
@@ -113,7 +181,7 @@ def report_review_start(*, report: Report, user: User) -> None:
         locked = _locked(report, {State.SUBMITTED}, "review")
         locked.state = State.IN_REVIEW
         locked.save(update_fields=["state"])
-        _audit(locked, user, "report.review_started")
+        _audit(locked, user, Action.REPORT_REVIEW_STARTED)
         _notify(locked, _people_of(locked), "in_review", user)
     report.refresh_from_db()
 
@@ -142,7 +210,7 @@ def report_return(
         _audit(
             locked,
             user,
-            "report.returned",
+            Action.REPORT_RETURNED,
             message=message.strip()[:5000],
             comments={f"{q}[{r}]" if r else q: t for (q, r), t in comments.items()},
         )
@@ -156,7 +224,7 @@ def report_validate(*, report: Report, user: User) -> None:
         locked = _locked(report, {State.IN_REVIEW}, "validate")
         locked.state = State.VALIDATED
         locked.save(update_fields=["state"])
-        _audit(locked, user, "report.validated")
+        _audit(locked, user, Action.REPORT_VALIDATED)
         _notify(locked, _people_of(locked), "validated", user)
     report.refresh_from_db()
 
@@ -169,7 +237,7 @@ def report_reopen_validated(*, report: Report, user: User, reason: str) -> None:
         locked = _locked(report, {State.VALIDATED}, "reopen")
         locked.state = State.RETURNED
         locked.save(update_fields=["state"])
-        _audit(locked, user, "report.reopened", reason=reason.strip()[:5000])
+        _audit(locked, user, Action.REPORT_REOPENED, reason=reason.strip()[:5000])
         _notify(locked, _people_of(locked), "reopened", user, reason.strip())
     report.refresh_from_db()
 

@@ -11,7 +11,7 @@ import uuid
 
 from django.http import Http404, HttpRequest
 
-from codemonitor.backoffice.access import is_secretariat
+from codemonitor.accounts.access import is_secretariat
 from codemonitor.reporting.models import Report
 
 SESSION_KEY = "stakeholder_reports"

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from codemonitor.accounts.models import Role, User
-from codemonitor.reporting.models import AuditEntry
+from codemonitor.core.models import AuditEntry
 from tests.smtp import Mailbox
 
 pytestmark = pytest.mark.django_db

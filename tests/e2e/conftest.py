@@ -38,7 +38,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def site(transactional_db, live_server, settings, smtp):
     """The platform served on 127.0.0.1 with reference data, instruments and an open round."""
-    from codemonitor.reporting.rounds import demo_round_ensure, round_instrument_for
+    from codemonitor.demo.rounds import demo_round_ensure
+    from codemonitor.reporting.rounds import round_instrument_for
 
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # plain HTTP here
     call_command("load_reference", verbosity=0)

@@ -8,8 +8,9 @@ import pyotp
 from django.utils import timezone
 
 from codemonitor.accounts.models import Role, User
+from codemonitor.core.models import AuditEntry
 from codemonitor.instruments.models import InstrumentVersion
-from codemonitor.reporting.models import AuditEntry, Report
+from codemonitor.reporting.models import Report
 from tests.smtp import Mailbox
 
 PASSWORD = "a long enough password 123"

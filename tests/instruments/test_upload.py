@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from codemonitor.demo.rounds import demo_round_ensure
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.reporting.models import Report
-from codemonitor.reporting.rounds import demo_round_ensure, round_instrument_for
+from codemonitor.reporting.rounds import round_instrument_for
 from tests.builders import xlsform
 from tests.conftest import sign_in
 

@@ -7,9 +7,10 @@ from django.test import Client
 from django.utils import timezone
 
 from codemonitor.accounts.models import Role, User
-from codemonitor.backoffice.national import round_open_national
+from codemonitor.demo.rounds import demo_round_ensure
 from codemonitor.reporting.models import Report
-from codemonitor.reporting.rounds import demo_round_ensure, round_instrument_for
+from codemonitor.reporting.rounds import round_instrument_for
+from codemonitor.reporting.workflow import round_open_national
 from tests.conftest import sign_in
 
 COUNTRY_A, COUNTRY_B = "GHA", "FRA"

@@ -24,7 +24,7 @@ def pdf_text(data: bytes) -> str:
 def test_opening_the_round_invites_focal_points_and_lists_the_rest(
     clients, people, instruments, smtp, django_capture_on_commit_callbacks
 ) -> None:
-    from codemonitor.reporting.rounds import demo_round_ensure
+    from codemonitor.demo.rounds import demo_round_ensure
 
     round_ = demo_round_ensure()
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from codemonitor.reporting.answers import answer_save, answers_load
+from codemonitor.reporting.fields import field_key, value_digest
 from codemonitor.reporting.models import Answer, Report
-from codemonitor.reporting.pages import field_key, value_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +77,8 @@ def test_comments_of_the_secretariat_show_next_to_the_question(clients, report_a
 
 
 def test_answers_of_the_previous_round_are_carried_over(people, instruments) -> None:
-    from codemonitor.backoffice.national import round_open_national
     from codemonitor.reporting.models import Round, RoundInstrument
+    from codemonitor.reporting.workflow import round_open_national
 
     earlier = Round.objects.create(number=50, year=2021, title="Earlier round")
     later = Round.objects.create(number=60, year=2024, title="Later round")

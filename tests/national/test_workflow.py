@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from codemonitor.core.models import AuditEntry
 from codemonitor.reporting.answers import answer_save
-from codemonitor.reporting.models import AuditEntry, QuestionComment, Report
+from codemonitor.reporting.models import QuestionComment, Report
 from codemonitor.reporting.services import WorkflowError
 from codemonitor.reporting.workflow import (
     national_report_submit,

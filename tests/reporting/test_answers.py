@@ -6,15 +6,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from codemonitor.demo.reports import demo_reports_create
+from codemonitor.demo.rounds import demo_round_ensure
 from codemonitor.reporting.answers import (
     StaleAnswer,
     answer_save,
     answers_load,
     answers_to_question,
 )
-from codemonitor.reporting.demo import demo_reports_create
 from codemonitor.reporting.models import Answer, PersonalAnswer, Report
-from codemonitor.reporting.rounds import demo_round_ensure, round_instrument_for
+from codemonitor.reporting.rounds import round_instrument_for
 
 pytestmark = pytest.mark.django_db
 

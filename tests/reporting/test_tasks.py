@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from codemonitor.reporting.models import AuditEntry, ReportContact
+from codemonitor.core.models import AuditEntry
+from codemonitor.reporting.models import ReportContact
 from codemonitor.reporting.services import report_submit, stakeholder_report_start
 from tests.smtp import Mailbox
 

@@ -7,9 +7,10 @@ import io
 import pytest
 from django.test import Client
 
+from codemonitor.core.models import AuditEntry
 from codemonitor.reporting.answers import answers_load
-from codemonitor.reporting.models import AuditEntry, ReportFile
-from codemonitor.reporting.pages import field_key, value_digest
+from codemonitor.reporting.fields import field_key, value_digest
+from codemonitor.reporting.models import ReportFile
 from tests.conftest import sign_in
 from tests.stakeholders.helpers import autosave, link_from, page_url, start_report
 
@@ -80,7 +81,7 @@ def test_a_plain_form_saves_on_next_and_keeps_invalid_values(client, report) -> 
 
 
 def test_relevance_comes_from_the_engine(client, isri_round, smtp) -> None:
-    from codemonitor.reporting.pages import ReportPages
+    from codemonitor.reporting.presenter import ReportPages
 
     report = start_report(client, isri_round.round.number)
     pages = ReportPages(report)

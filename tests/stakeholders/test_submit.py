@@ -11,8 +11,9 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from codemonitor.reporting.models import AuditEntry, Report
-from codemonitor.reporting.pages import field_key
+from codemonitor.core.models import AuditEntry
+from codemonitor.reporting.fields import field_key
+from codemonitor.reporting.models import Report
 from tests.conftest import sign_in
 from tests.smtp import Mailbox
 from tests.stakeholders.helpers import autosave, link_from, page_url, start_report

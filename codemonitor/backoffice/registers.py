@@ -1,5 +1,5 @@
-"""The register of designated national authorities: the Secretariat keeps it; a focal point
-proposes changes to their own country's entry."""
+"""The register of designated national authorities, as the Secretariat keeps it: every Member
+State's entry, its history, the focal points, and the changes focal points propose."""
 
 from __future__ import annotations
 
@@ -11,51 +11,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from codemonitor.accounts.access import national_user, secretariat_user
+from codemonitor.accounts.access import secretariat_admin, secretariat_required
 from codemonitor.accounts.models import Role, User, focal_points_by_country
 from codemonitor.accounts.services import InviteRefused, user_invite
-from codemonitor.backoffice.access import secretariat_required
 from codemonitor.reference.models import MemberState
+from codemonitor.registers.forms import AuthorityForm
 from codemonitor.registers.models import NationalAuthority, NationalAuthorityProposal
-from codemonitor.registers.services import (
-    authority_propose,
-    authority_save,
-    proposal_decide,
-    register_csv,
-)
-
-
-class AuthorityForm(forms.ModelForm[NationalAuthority]):
-    website = forms.URLField(label=gettext_lazy("website"), required=False, assume_scheme="https")
-
-    class Meta:
-        model = NationalAuthority
-        fields = [
-            "name",
-            "institution",
-            "address",
-            "website",
-            "email",
-            "telephone",
-            "designated_on",
-        ]
-        widgets = {
-            "designated_on": forms.DateInput(attrs={"type": "date"}),
-            "address": forms.Textarea(attrs={"rows": 3}),
-        }
+from codemonitor.registers.services import authority_save, proposal_decide, register_csv
 
 
 class FocalPointForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("Email of the focal point"), max_length=254)
     first_name = forms.CharField(label=gettext_lazy("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150, required=False)
-
-
-def _admin(request: HttpRequest) -> User:
-    user = secretariat_user(request)
-    if user is None or not user.is_secretariat_admin:
-        raise Http404
-    return user
 
 
 @require_safe
@@ -76,7 +44,7 @@ def register(request: HttpRequest) -> HttpResponse:
     ).select_related("member_state", "proposed_by")
     return render(
         request,
-        "registers/register.html",
+        "backoffice/register.html",
         {
             "rows": rows,
             "proposals": proposals,
@@ -101,7 +69,7 @@ def entry(request: HttpRequest, iso3: str) -> HttpResponse:
     form = AuthorityForm(request.POST or None, instance=authority, prefix="authority")
     invite = FocalPointForm(prefix="focal")
     if request.method == "POST":
-        user = _admin(request)
+        user = secretariat_admin(request)
         if request.POST.get("action") == "invite":
             invite = FocalPointForm(request.POST, prefix="focal")
             if invite.is_valid():
@@ -132,7 +100,7 @@ def entry(request: HttpRequest, iso3: str) -> HttpResponse:
     history = authority.changes.select_related("changed_by") if authority else []
     return render(
         request,
-        "registers/entry.html",
+        "backoffice/register_entry.html",
         {
             "country": state,
             "authority": authority,
@@ -151,7 +119,7 @@ def entry(request: HttpRequest, iso3: str) -> HttpResponse:
 @require_POST
 @secretariat_required
 def proposal_decision(request: HttpRequest, proposal_id: int, decision: str) -> HttpResponse:
-    user = _admin(request)
+    user = secretariat_admin(request)
     proposal = get_object_or_404(NationalAuthorityProposal, pk=proposal_id)
     if decision not in {"accept", "decline"}:
         raise Http404
@@ -162,38 +130,3 @@ def proposal_decision(request: HttpRequest, proposal_id: int, decision: str) -> 
         request, _("The proposal is %(state)s.") % {"state": proposal.get_state_display().lower()}
     )
     return redirect("backoffice:register_entry", iso3=proposal.member_state_id)
-
-
-@require_http_methods(["GET", "POST"])
-def own_entry(request: HttpRequest) -> HttpResponse:
-    """A national user sees their country's entry; the focal point proposes changes."""
-    user = national_user(request)
-    if user is None:
-        raise Http404
-    authority = NationalAuthority.objects.filter(member_state_id=user.member_state_id).first()
-    form = AuthorityForm(
-        request.POST or None,
-        instance=None,
-        prefix="authority",
-        initial=authority.snapshot() if authority else None,
-    )
-    if request.method == "POST":
-        if not user.is_focal_point:
-            raise Http404
-        if form.is_valid():
-            authority_propose(user=user, data=form.cleaned_data)
-            messages.success(request, _("Your proposal is sent to the WHO Secretariat."))
-            return redirect("national:authority")
-    return render(
-        request,
-        "registers/own_entry.html",
-        {
-            "authority": authority,
-            "form": form,
-            "account": user,
-            "proposals": NationalAuthorityProposal.objects.filter(
-                member_state_id=user.member_state_id
-            ),
-        },
-        status=400 if form.errors else 200,
-    )

@@ -14,11 +14,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from codemonitor.accounts.models import Role, User
+from codemonitor.demo.reports import demo_reports_create
+from codemonitor.demo.rounds import demo_round_ensure
 from codemonitor.instruments.services import instruments_load_shipped
 from codemonitor.reference.services import reference_load
-from codemonitor.reporting.demo import demo_reports_create
 from codemonitor.reporting.models import Report
-from codemonitor.reporting.rounds import demo_round_ensure, rounds_load_history
+from codemonitor.reporting.rounds import rounds_load_history
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from codemonitor.reporting.demo import demo_reports_create
+from codemonitor.demo.reports import demo_reports_create
+from codemonitor.demo.rounds import demo_round_ensure
 from codemonitor.reporting.models import Report
-from codemonitor.reporting.rounds import demo_round_ensure
 
 
 class Command(BaseCommand):

@@ -1,76 +1,29 @@
-"""The pages of a report: what each field shows, and saving what a person typed.
+"""The pages of a report, read only: what each page and field shows, in one language.
 
-Shared by every instrument (the ISRI now, the NRI later): the views of each audience decide who
-may see a report; this module turns a report and its form into pages, parses what comes back, and
-saves it, one answer at a time, through the answer store. What is shown and what is wrong always
-comes from the form engine.
+Shared by every instrument and every audience. The views of an audience decide who may see a
+report; this presenter turns a report, its form and its answers (through the engine's
+`Evaluation`) into pages, fields, the review and the progress. It never writes: saving is done by
+the editing services (`reporting/editing.py`), which work on `(report, evaluation)` and do not
+need this read model.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import re
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from codemonitor.accounts.models import User
-from codemonitor.instruments.engine import Evaluation, join_row
+from codemonitor.instruments.engine import AnswerKey, AnswerValue, Evaluation, join_row
+from codemonitor.instruments.expressions import to_string
 from codemonitor.instruments.schema import COUNTRIES_LIST, Form, Question
-from codemonitor.reference.languages import BY_CODE
 from codemonitor.reference.names import country_labels
-from codemonitor.reporting.answers import StaleAnswer, answer_save, answers_with_versions
+from codemonitor.reporting.answers import answers_with_versions
+from codemonitor.reporting.fields import field_key, value_digest
 from codemonitor.reporting.models import Answer, PersonalAnswer, Report, ReportFile
-
-_INTEGER_RE = re.compile(r"^-?\d+$")
-_DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
-FIELD_PREFIX = "q__"
-
-
-def field_key(name: str, row: str = "") -> str:
-    """The name of a form input: `q__<question>__<row path with / as .>`."""
-    return f"{FIELD_PREFIX}{name}__{row.replace('/', '.')}"
-
-
-def parse_key(key: str) -> tuple[str, str] | None:
-    if not key.startswith(FIELD_PREFIX):
-        return None
-    name, sep, row = key[len(FIELD_PREFIX) :].rpartition("__")
-    if not sep or not name:
-        return None
-    return name, row.replace(".", "/")
-
-
-def parse_value(question: Question, raw: str | list[str]) -> Any:
-    """What a person sent for a question, as it is stored: typed when valid, as typed if not.
-
-    Nothing typed is thrown away: an invalid number stays text, and the engine says what is wrong.
-    """
-    if question.kind == "select_multiple":
-        items = raw if isinstance(raw, list) else str(raw).split()
-        chosen = [item.strip() for item in items if item.strip()]
-        return chosen or None
-    text = (raw[0] if raw else "") if isinstance(raw, list) else str(raw)
-    text = text.replace("\r\n", "\n").strip()
-    if text == "":
-        return None
-    if question.kind == "integer" and _INTEGER_RE.match(text) and len(text) < 19:
-        return int(text)
-    if question.kind == "decimal" and _DECIMAL_RE.match(text) and len(text) < 30:
-        return float(text)
-    return text  # however long: the engine says when it is too long, nothing is cut
-
-
-def value_digest(value: Any) -> str:
-    """A short fingerprint of a stored value, to tell later which fields a person changed."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -83,7 +36,7 @@ class FieldView:
     visible: bool
     required: bool = False
     read_only: bool = False
-    value: Any = None
+    value: AnswerValue = None
     text: str = ""
     chosen: set[str] = field(default_factory=set)
     choices: list[tuple[str, str]] = field(default_factory=list)
@@ -154,26 +107,32 @@ class ReportPages:
         report: Report,
         *,
         language: str | None = None,
-        answers: Mapping[tuple[str, str], Any] | None = None,
+        answers: Mapping[AnswerKey, AnswerValue] | None = None,
+        evaluation: Evaluation | None = None,
     ) -> None:
+        """Load the report's answers, or draw the given ones (`answers`), or the answers of an
+        evaluation that an editing service has just changed (`evaluation`)."""
         self.report = report
         self.form: Form = report.instrument_version.form
         self.language = language or report.language
-        if answers is None:
-            loaded, versions, carried = answers_with_versions(report)
-            self.answers: dict[tuple[str, str], Any] = loaded
-            self._versions: dict[tuple[str, str], int] | None = versions
-            self._carried: set[tuple[str, str]] | None = carried
+        self._versions: dict[AnswerKey, int] | None = None
+        self._carried: set[AnswerKey] | None = None
+        if evaluation is not None:
+            self.evaluation = evaluation
         else:
-            self.answers = dict(answers)
-            self._versions = None
-            self._carried = None
-        self.evaluation = Evaluation(
-            self.form, self.answers, language=self.language, today=timezone.localdate()
-        )
+            if answers is None:
+                loaded, self._versions, self._carried = answers_with_versions(report)
+                answers = loaded
+            self.evaluation = Evaluation(
+                self.form, answers, language=self.language, today=timezone.localdate()
+            )
         self.pages = self.form.pages()
         self._files: dict[tuple[str, str], list[ReportFile]] | None = None
         self._countries: dict[str, str] | None = None
+
+    @property
+    def answers(self) -> Mapping[AnswerKey, AnswerValue]:
+        return self.evaluation.answers
 
     @property
     def instrument_translated(self) -> bool:
@@ -343,10 +302,7 @@ class ReportPages:
             name = match[1]
             if name not in self.evaluation.questions:
                 return match[0]
-            value = self.evaluation.resolve(name, row, name)
-            from codemonitor.instruments.expressions import to_string
-
-            return to_string(value)
+            return to_string(self.evaluation.resolve(name, row, name))
 
         return self._REF_RE.sub(replace, text)
 
@@ -400,211 +356,3 @@ class ReportPages:
                 lines.append(
                     (self.text(node, "label") or node.name, self.display(node, row) or "—", depth)
                 )
-
-
-# -- saving ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Conflict:
-    question: Question
-    row: str
-    mine: Any
-    theirs: Any
-    version: int
-
-    @property
-    def mine_list(self) -> list[Any]:
-        return self.mine if isinstance(self.mine, list) else [self.mine]
-
-    @property
-    def row_key(self) -> str:
-        return self.row.replace("/", ".")
-
-    @property
-    def theirs_digest(self) -> str:
-        return value_digest(self.theirs)
-
-
-@dataclass
-class SaveResult:
-    saved: int = 0
-    conflicts: list[Conflict] = field(default_factory=list)
-
-
-def _page_inputs(pages: ReportPages, number: int) -> list[tuple[Question, str]]:
-    """The input questions of a page at every row, hidden or not, as drawn on the page."""
-    found: list[tuple[Question, str]] = []
-
-    def visit(nodes: Iterable[Question], row: str) -> None:
-        for node in nodes:
-            if node.kind == "group":
-                visit(node.children, row)
-            elif node.kind == "repeat":
-                for row_id in pages.evaluation.rows(node.name, row):
-                    visit(node.children, join_row(row, row_id))
-            elif node.is_input and node.kind != "file":
-                found.append((node, row))
-
-    visit(pages.pages[number - 1].children, "")
-    return found
-
-
-def page_save(
-    *,
-    pages: ReportPages,
-    number: int,
-    data: QueryDict,
-    user: User | None = None,
-    actor_label: str = "",
-) -> SaveResult:
-    """Save a page sent as a plain form (no JavaScript): only the fields the person changed.
-
-    Each field carries the fingerprint and version of the value it was drawn with. A field
-    whose value is unchanged is left alone, so a page from an old tab cannot overwrite what was
-    saved since; a changed field saved elsewhere meanwhile is a conflict, shown to the person.
-    """
-    result = SaveResult()
-    for question, row in _page_inputs(pages, number):
-        key = field_key(question.name, row)
-        if f"d{key}" not in data:
-            continue  # the field was not on the page that was sent
-        raw: str | list[str] = (
-            data.getlist(key) if question.kind == "select_multiple" else data.get(key, "")
-        )
-        value = parse_value(question, raw)
-        if value_digest(value) == data.get(f"d{key}"):
-            continue
-        try:
-            version = int(data.get(f"v{key}", "0"))
-        except ValueError:
-            version = 0
-        try:
-            saved = answer_save(
-                report=pages.report,
-                question=question.name,
-                row=row,
-                value=value,
-                user=user,
-                expected_version=version,
-            )
-        except StaleAnswer as stale:
-            result.conflicts.append(
-                Conflict(question, row, value, stale.current.value, stale.current.version)
-            )
-            continue
-        pages.answers[question.name, row] = value
-        pages.versions()[question.name, row] = saved.version
-        result.saved += 1
-    pages.evaluation.forget()
-    _record_side_effects(pages)
-    return result
-
-
-def field_save(
-    *,
-    pages: ReportPages,
-    key: str,
-    raw: str | list[str],
-    version: int | None,
-    user: User | None = None,
-) -> tuple[Any, int]:
-    """Save one field (autosave). Returns (value, new version); raises StaleAnswer or KeyError."""
-    parsed = parse_key(key)
-    if parsed is None:
-        raise KeyError(key)
-    name, row = parsed
-    question = pages.evaluation.questions.get(name)
-    if question is None or not question.is_input or question.kind == "file":
-        raise KeyError(key)
-    if row and not _row_exists(pages, name, row):
-        raise KeyError(key)
-    value = parse_value(question, raw)
-    saved = answer_save(
-        report=pages.report,
-        question=name,
-        row=row,
-        value=value,
-        user=user,
-        expected_version=version,
-    )
-    pages.answers[name, row] = value
-    pages.versions()[name, row] = saved.version
-    pages.evaluation.forget()
-    _record_side_effects(pages)
-    return value, saved.version
-
-
-def _row_exists(pages: ReportPages, name: str, row: str) -> bool:
-    return row in pages.evaluation.instances(name)
-
-
-def row_add(
-    *, pages: ReportPages, repeat: str, parent_row: str = "", user: User | None = None
-) -> str:
-    question = pages.evaluation.questions.get(repeat)
-    if question is None or question.kind != "repeat":
-        raise KeyError(repeat)
-    rows = pages.evaluation.rows(repeat, parent_row)
-    if len(rows) >= 200:
-        raise ValueError(_("A table may have at most 200 rows."))
-    row_id = secrets.token_hex(4)
-    answer_save(
-        report=pages.report, question=repeat, row=parent_row, value=[*rows, row_id], user=user
-    )
-    pages.answers[repeat, parent_row] = [*rows, row_id]
-    pages.evaluation.forget()
-    return row_id
-
-
-def row_remove(*, pages: ReportPages, repeat: str, row: str, user: User | None = None) -> None:
-    """Remove one row of a repeat and every answer inside it."""
-    parent_row, _sep, row_id = row.rpartition("/")
-    rows = pages.evaluation.rows(repeat, parent_row)
-    if row_id not in rows:
-        raise KeyError(row)
-    remaining = [r for r in rows if r != row_id]
-    answer_save(
-        report=pages.report, question=repeat, row=parent_row, value=remaining or None, user=user
-    )
-    for model in (Answer, PersonalAnswer):
-        model.objects.filter(report=pages.report, row=row).delete()
-        model.objects.filter(report=pages.report, row__startswith=row + "/").delete()
-    pages.answers = {
-        k: v for k, v in pages.answers.items() if not (k[1] == row or k[1].startswith(row + "/"))
-    }
-    pages.answers[repeat, parent_row] = remaining or None
-    pages.evaluation = Evaluation(
-        pages.form, pages.answers, language=pages.language, today=timezone.localdate()
-    )
-
-
-def _record_side_effects(pages: ReportPages) -> None:
-    """Answers that the report itself keeps: the entity's name and the publication consent."""
-    report = pages.report
-    changes: dict[str, Any] = {}
-    entity = pages.answers.get(("entity_name", ""))
-    if report.member_state_id is None and isinstance(entity, str) and entity != report.entity_name:
-        changes["entity_name"] = entity[:300]
-    consent = pages.answers.get(("publish_name", "")) == "yes"
-    if consent != report.publish_entity_name:
-        changes["publish_entity_name"] = consent
-    if changes:
-        Report.objects.filter(pk=report.pk).update(**changes)
-        for name, value in changes.items():
-            setattr(report, name, value)
-
-
-def page_visited(report: Report, pages: ReportPages, number: int) -> None:
-    name = pages.pages[number - 1].name
-    if name not in report.visited_pages:
-        report.visited_pages = [*report.visited_pages, name]
-        Report.objects.filter(pk=report.pk).update(visited_pages=report.visited_pages)
-
-
-def language_of(report: Report) -> str:
-    return report.language if report.language in BY_CODE else "en"
-
-
-def deadline_passed(report: Report, now: dt.datetime | None = None) -> bool:
-    return (now or timezone.now()) >= report.round_instrument.closes_at

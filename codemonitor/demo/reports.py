@@ -109,7 +109,7 @@ class _Maker:
         self.rng = rng
         self.report = report
         self.evaluation = evaluation
-        self.answers: dict[tuple[str, str], Any] = evaluation.answers  # type: ignore[assignment]
+        self.answers: dict[tuple[str, str], Any] = evaluation.answers
         self.entity = entity
         self.files: list[tuple[str, str, str]] = []
 

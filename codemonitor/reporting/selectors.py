@@ -1,0 +1,284 @@
+"""The read side of reporting: the queries that several audiences share.
+
+Which reports count, which are public, the answers of a round as a tidy table, and the counts by
+WHO region and safeguards-list status. The back office, the national pages and — later — the
+analysis, the public portal, open data and the API read through these functions, so that they
+cannot disagree about what a report in a round is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from codemonitor.instruments.engine import AnswerKey, AnswerValue, Evaluation, row_prefix
+from codemonitor.instruments.models import Instrument
+from codemonitor.reference.models import RegionMembership, SafeguardsEdition, SafeguardsEntry
+from codemonitor.reporting.models import Answer, PersonalAnswer, Report, Round, RoundInstrument
+
+GENEVA = ZoneInfo("Europe/Zurich")
+State = Report.State
+
+# A report counts for its round once it is submitted, whatever the Secretariat does with it next.
+COUNTING_STATES = frozenset({State.SUBMITTED, State.IN_REVIEW, State.VALIDATED})
+# What is published after the embargo: validated national reports, submitted stakeholder reports.
+PUBLIC_STATES: dict[str, frozenset[str]] = {
+    Instrument.Kind.NATIONAL: frozenset({State.VALIDATED}),
+    Instrument.Kind.STAKEHOLDER: COUNTING_STATES,
+}
+REGIONS = ("AFR", "AMR", "SEAR", "EUR", "EMR", "WPR")
+
+
+def geneva_date(at: dt.datetime | None = None) -> dt.date:
+    return timezone.localtime(at or timezone.now(), GENEVA).date()
+
+
+def round_is_public(round_: Round, *, now: dt.datetime | None = None) -> bool:
+    """Public from the publication date, Geneva time; never before, never without one."""
+    return round_.publication_date is not None and round_.publication_date <= geneva_date(now)
+
+
+def deadline_date(round_instrument: RoundInstrument) -> dt.date:
+    """The deadline's day in Geneva: region membership and the safeguards list as of then."""
+    return geneva_date(round_instrument.closes_at)
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def national_reports() -> QuerySet[Report]:
+    """Every national report, with what its pages and lists show (the form itself deferred)."""
+    return (
+        Report.objects.select_related(
+            "round_instrument__round", "member_state", "instrument_version__instrument"
+        )
+        .defer("instrument_version__source", "instrument_version__schema")
+        .filter(
+            member_state__isnull=False,
+            instrument_version__instrument__kind=Instrument.Kind.NATIONAL,
+        )
+    )
+
+
+def country_reports(member_state_id: str) -> QuerySet[Report]:
+    """A country's national reports, newest round first."""
+    return (
+        national_reports()
+        .filter(member_state_id=member_state_id)
+        .order_by("-round_instrument__round__number")
+    )
+
+
+def stakeholder_reports() -> QuerySet[Report]:
+    """Every stakeholder report, with its contact (for the Secretariat only: never published)."""
+    return Report.objects.filter(
+        member_state__isnull=True,
+        instrument_version__instrument__kind=Instrument.Kind.STAKEHOLDER,
+    ).select_related("round_instrument__round", "instrument_version__instrument", "contact")
+
+
+def reports_counting(
+    round_instrument: RoundInstrument, *, public: bool = False, now: dt.datetime | None = None
+) -> QuerySet[Report]:
+    """The reports of a round instrument that count.
+
+    Submitted (or further) reports; synthetic demonstration reports only in the demonstration
+    round. With `public`, only what may be shown to everyone: nothing before the round's
+    publication date (Geneva), then validated national reports and submitted stakeholder reports.
+    Whether a stakeholder's *name* may be shown is `public_entity_name`.
+    """
+    reports = Report.objects.filter(round_instrument=round_instrument)
+    if not round_instrument.round.is_demo:
+        reports = reports.filter(is_demo=False)
+    if not public:
+        return reports.filter(state__in=COUNTING_STATES)
+    if not round_is_public(round_instrument.round, now=now):
+        return reports.none()
+    kind = round_instrument.instrument_version.instrument.kind
+    return reports.filter(state__in=PUBLIC_STATES.get(kind, frozenset()))
+
+
+def public_entity_name(report: Report) -> str:
+    """The name that publication may show: the country's, or the entity's if it agreed."""
+    if report.member_state_id is not None:
+        return report.member_state.name if report.member_state else ""
+    return report.entity_name if report.publish_entity_name else ""
+
+
+def report_state_counts(round_instrument: RoundInstrument) -> dict[str, int]:
+    """How many reports of a round instrument are in each state (all of them, one query)."""
+    rows = (
+        Report.objects.filter(round_instrument=round_instrument)
+        .values_list("state")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class StateCount:
+    round_number: int
+    instrument: str
+    state: str
+    count: int
+
+
+def report_state_counts_by_round() -> list[StateCount]:
+    """Reports by round, instrument and state, for the back office's first page (one query)."""
+    rows = (
+        Report.objects.values_list(
+            "round_instrument__round__number", "instrument_version__instrument__code", "state"
+        )
+        .annotate(count=Count("id"))
+        .order_by("-round_instrument__round__number", "instrument_version__instrument__code")
+    )
+    return [StateCount(number, code, state, count) for number, code, state, count in rows]
+
+
+# -- regions and the safeguards list ----------------------------------------------------------
+
+
+def regions_on(on: dt.date) -> dict[str, str]:
+    """Every Member State's WHO region on a day: {ISO3: region}."""
+    return dict(RegionMembership.objects.in_force(on).values_list("member_state_id", "region_id"))
+
+
+def safeguards_edition_for(round_instrument: RoundInstrument) -> SafeguardsEdition | None:
+    """The edition of the safeguards list in force at the round's deadline."""
+    return SafeguardsEdition.in_force(deadline_date(round_instrument))
+
+
+def countries_by_region(
+    round_instrument: RoundInstrument, member_states: Iterable[str]
+) -> dict[str, int]:
+    """How many of the given countries are in each WHO region as of the deadline."""
+    regions = regions_on(deadline_date(round_instrument))
+    counts = Counter(regions.get(iso3, "") for iso3 in member_states)
+    return {region: counts.get(region, 0) for region in REGIONS}
+
+
+def countries_by_safeguards(
+    round_instrument: RoundInstrument, member_states: Iterable[str]
+) -> tuple[SafeguardsEdition | None, dict[str, int]]:
+    """How many of the given countries are on the safeguards list in force at the deadline."""
+    edition = safeguards_edition_for(round_instrument)
+    listed: set[str] = set()
+    if edition is not None:
+        listed = set(
+            SafeguardsEntry.objects.filter(edition=edition).values_list(
+                "member_state_id", flat=True
+            )
+        )
+    chosen = list(member_states)
+    on_list = sum(1 for iso3 in chosen if iso3 in listed)
+    return edition, {"on_list": on_list, "not_on_list": len(chosen) - on_list}
+
+
+def reporting_countries_by_region(round_instrument: RoundInstrument) -> dict[str, int]:
+    """Countries whose national report counts, by WHO region as of the deadline."""
+    countries = reports_counting(round_instrument).values_list("member_state_id", flat=True)
+    return countries_by_region(round_instrument, [c for c in countries if c])
+
+
+# -- answers as a table -----------------------------------------------------------------------
+
+
+def answers_table(
+    round_instrument: RoundInstrument,
+    questions: Sequence[str],
+    *,
+    reports: QuerySet[Report] | None = None,
+    relevant_only: bool = True,
+) -> list[dict[str, AnswerValue]]:
+    """The answers to some questions across a round as a tidy table: one dict per observation.
+
+    An observation is a report, or a row of a repeat when a question is inside one (then the
+    report's answers outside the repeat are repeated on each of its rows). Each dict has
+    `report` (its id), `row` (the row path, "" outside repeats) and one key per question.
+    Personal data never appear: asking for a `personal_data` question is refused. With
+    `relevant_only`, answers the form's rules hide (a stale answer to a question that no longer
+    applies) are left out, as on the report's own pages.
+
+    `reports` defaults to the reports that count (`reports_counting`).
+    """
+    form = round_instrument.instrument_version.form
+    known = form.questions()
+    for name in questions:
+        if name not in known:
+            raise KeyError(name)
+        if known[name].personal:
+            raise ValueError(f"{name} holds personal data")
+    paths = form.repeat_path()
+    deepest: tuple[str, ...] = ()
+    for name in questions:
+        path = paths.get(name, ())
+        if path[: len(deepest)] == deepest:
+            deepest = max(deepest, path, key=len)
+        elif deepest[: len(path)] != path:
+            raise ValueError("the questions are in different repeats: ask for each separately")
+    chosen = reports if reports is not None else reports_counting(round_instrument)
+    report_ids = list(chosen.order_by("sequence").values_list("pk", flat=True))
+    if not report_ids:
+        return []
+    wanted = [*questions, *deepest]
+    by_report: dict[int, dict[AnswerKey, AnswerValue]] = {pk: {} for pk in report_ids}
+    stored = Answer.objects.filter(round_instrument=round_instrument, report_id__in=report_ids)
+    if not relevant_only:
+        stored = stored.filter(question__in=wanted)
+    for report_id, question, row, value in stored.values_list(
+        "report_id", "question", "row", "value"
+    ):
+        by_report[report_id][question, row] = value
+    personal: dict[int, dict[AnswerKey, AnswerValue]] = {}
+    if relevant_only:
+        # Rules may read personal answers; they decide what is shown but are never returned.
+        for report_id, question, row, value in PersonalAnswer.objects.filter(
+            round_instrument=round_instrument, report_id__in=report_ids
+        ).values_list("report_id", "question", "row", "value"):
+            personal.setdefault(report_id, {})[question, row] = value
+    table: list[dict[str, AnswerValue]] = []
+    for report_id in report_ids:
+        answers = by_report[report_id]
+        evaluation = (
+            Evaluation(form, {**answers, **personal.get(report_id, {})}) if relevant_only else None
+        )
+        rows = [""]
+        for repeat in deepest:
+            rows = [
+                f"{parent}/{row_id}" if parent else row_id
+                for parent in rows
+                for row_id in _row_ids(answers.get((repeat, parent)))
+            ]
+        for row_path in rows:
+            line: dict[str, AnswerValue] = {"report": report_id, "row": row_path}
+            for name in questions:
+                at = row_prefix(row_path, len(paths.get(name, ())))
+                value = answers.get((name, at))
+                if evaluation is not None and not evaluation.relevant(name, at):
+                    value = None
+                line[name] = value
+            table.append(line)
+    return table
+
+
+def _row_ids(stored: AnswerValue) -> list[str]:
+    return [str(item) for item in stored] if isinstance(stored, list) else []
+
+
+def answers_count_by(table: Iterable[dict[str, AnswerValue]], question: str) -> dict[str, int]:
+    """How many observations chose each answer of a select question (a select_multiple counts
+    once per chosen item)."""
+    counts: Counter[str] = Counter()
+    for line in table:
+        value = line.get(question)
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None and item != "":
+                counts[str(item)] += 1
+    return dict(counts)
