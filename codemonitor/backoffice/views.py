@@ -15,10 +15,10 @@ from codemonitor.accounts.access import secretariat_required
 from codemonitor.accounts.models import User
 from codemonitor.backoffice.forms import InstrumentUploadForm
 from codemonitor.core.audit import audit_trail
+from codemonitor.core.languages import active as active_language
+from codemonitor.core.languages import from_django
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.instruments.services import InstrumentRefused, instrument_version_upload
-from codemonitor.reference.languages import active as active_language
-from codemonitor.reference.languages import from_django
 from codemonitor.reporting import selectors
 from codemonitor.reporting.models import Report, Round
 from codemonitor.reporting.presenter import ReportPages

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
 
-from codemonitor.reference.languages import BY_CODE
+from codemonitor.core.languages import BY_CODE
 
 
 def mail_render(*, template: str, context: dict[str, Any], language: str = "en") -> tuple[str, str]:

@@ -21,11 +21,11 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from codemonitor.core.languages import BY_CODE
 from codemonitor.instruments import expressions
 from codemonitor.instruments.expressions import Context, ExpressionError, Value
 from codemonitor.instruments.schema import COUNTRIES_LIST, Choice, Form, Question
 from codemonitor.reference.countries import country_codes
-from codemonitor.reference.languages import BY_CODE
 
 AnswerKey = tuple[str, str]
 # What one answer holds once stored: text (also dates, as ISO text, and invalid input kept as

@@ -24,9 +24,9 @@ from openpyxl.utils import get_column_letter
 from pyxform import aliases as pyxform_aliases
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 
+from codemonitor.core.languages import LANGUAGES, language_from_header
 from codemonitor.instruments import expressions
 from codemonitor.instruments.schema import COUNTRIES_LIST, REPORT_FIELDS, Choice, Form, Question
-from codemonitor.reference.languages import LANGUAGES, language_from_header
 
 MAX_ROWS = 5000
 MAX_CELL = 20000

@@ -9,7 +9,7 @@ from functools import cache
 import pycountry
 from django.utils.translation import gettext_lazy as _
 
-from codemonitor.reference.languages import BY_CODE
+from codemonitor.core.languages import BY_CODE
 
 REGION_NAMES = {
     "AFR": _("African Region"),

@@ -14,7 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from codemonitor.core.audit import Action, audit_log
-from codemonitor.reference.languages import LANGUAGES
+from codemonitor.core.languages import LANGUAGES
 from codemonitor.reference.models import (
     CodeArticle,
     Language,

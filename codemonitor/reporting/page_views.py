@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from codemonitor.accounts.models import User
+from codemonitor.core.languages import BY_CODE
+from codemonitor.core.languages import active as active_language
 from codemonitor.core.throttle import client_ip, throttle_hit
 from codemonitor.instruments.engine import Evaluation
-from codemonitor.reference.languages import BY_CODE
-from codemonitor.reference.languages import active as active_language
 from codemonitor.reporting.answers import StaleAnswer
 from codemonitor.reporting.documents import DocumentRefused, document_add, document_remove
 from codemonitor.reporting.editing import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from codemonitor.core.languages import BY_CODE
 from codemonitor.instruments.models import InstrumentVersion
 from codemonitor.instruments.schema import Form, Question
-from codemonitor.reference.languages import BY_CODE
 from codemonitor.reporting.models import Report
 from codemonitor.reporting.presenter import ReportPages
 

@@ -21,10 +21,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from codemonitor.accounts.models import User
+from codemonitor.core.languages import BY_CODE
+from codemonitor.core.languages import active as active_language
 from codemonitor.core.throttle import client_ip, throttle_hit
 from codemonitor.instruments.models import Instrument
-from codemonitor.reference.languages import BY_CODE
-from codemonitor.reference.languages import active as active_language
 from codemonitor.reporting.models import Report, ReportContact, Round, RoundInstrument
 from codemonitor.reporting.page_views import ReportPageViews
 from codemonitor.reporting.receipt import receipt_pdf
