@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_unlisted_action_code_is_refused(secretariat) -> None:
-    with pytest.raises(ValueError, match="report.wiped"):
+    with pytest.raises(ValueError, match=r"report\.wiped"):
         audit_log(action="report.wiped", actor=secretariat)
 
 
