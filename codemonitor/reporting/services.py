@@ -103,10 +103,18 @@ def report_link_open(*, token: str) -> Report | None:
     if link is None:
         return None
     now = timezone.now()
-    ReportLink.objects.filter(pk=link.pk).update(last_used_at=now)
-    ReportContact.objects.filter(report=link.report, email_verified_at__isnull=True).update(
-        email_verified_at=now
-    )
+    with transaction.atomic():
+        ReportLink.objects.filter(pk=link.pk).update(last_used_at=now)
+        confirmed = ReportContact.objects.filter(
+            report=link.report, email_verified_at__isnull=True
+        ).update(email_verified_at=now)
+        if confirmed:
+            audit_log(
+                action=Action.REPORT_EMAIL_CONFIRMED,
+                target=link.report,
+                actor_label="respondent",
+                at=now,
+            )
     return link.report
 
 
