@@ -2,10 +2,10 @@
 
     audiences   stakeholders · national · backoffice  (later: the portal, the API)
     set-up      demo (bootstrap, demonstration data)
-    domain      reporting · registers · instruments · accounts · reference · core
+    domain      core ← reference ← accounts ← instruments ← reporting ← registers
 
-A domain app never imports an audience or the set-up app; an audience never imports another
-audience; nothing but the project's own modules (urls, settings…) imports the set-up app; and the
+A domain app never imports an audience, the set-up app or a domain app to its right; an
+audience never imports another audience; nothing but the project's own modules (urls, settings…) imports the set-up app; and the
 apps import each other without a loop. Like the scoping matrix for access, this test reads every
 module, so a new import that breaks a layer fails here.
 """
@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "codemonitor"
-DOMAIN = frozenset({"core", "reference", "accounts", "instruments", "reporting", "registers"})
+# The domain, lowest first: an app imports only the apps before it.
+DOMAIN_ORDER = ("core", "reference", "accounts", "instruments", "reporting", "registers")
+DOMAIN = frozenset(DOMAIN_ORDER)
 AUDIENCES = frozenset({"stakeholders", "national", "backoffice", "portal", "api"})
 SETUP = frozenset({"demo"})
 
@@ -71,6 +73,12 @@ def violations(modules: Iterable[tuple[str, str]]) -> list[str]:
                 found.append(f"{module} imports {target} (set-up app {there})")
             elif here in SETUP and there in AUDIENCES:
                 found.append(f"{module} (set-up) imports {target} (audience {there})")
+            elif (
+                here in DOMAIN
+                and there in DOMAIN
+                and DOMAIN_ORDER.index(there) > DOMAIN_ORDER.index(here)
+            ):
+                found.append(f"{module} imports {target}, above it in the domain")
     found.extend(f"the apps import each other in a loop: {' → '.join(c)}" for c in cycles(graph))
     return found
 
@@ -156,4 +164,7 @@ def test_a_loop_between_domain_apps_is_caught() -> None:
             ("codemonitor.reporting.fake", "from codemonitor.accounts.models import User\n"),
         ]
     )
-    assert found == ["the apps import each other in a loop: accounts → reporting → accounts"]
+    assert found == [
+        "codemonitor.accounts.fake imports codemonitor.reporting.models, above it in the domain",
+        "the apps import each other in a loop: accounts → reporting → accounts",
+    ]
