@@ -5,9 +5,10 @@
     domain      core ← reference ← accounts ← instruments ← reporting ← registers
 
 A domain app never imports an audience, the set-up app or a domain app to its right; an
-audience never imports another audience; nothing but the project's own modules (urls, settings…) imports the set-up app; and the
-apps import each other without a loop. Like the scoping matrix for access, this test reads every
-module, so a new import that breaks a layer fails here.
+audience never imports another audience; nothing but the project's own modules (urls,
+settings…) imports the set-up app; and the apps import each other without a loop. Like the
+scoping matrix for access, this test reads every module, so a new import that breaks a layer
+fails here.
 """
 
 from __future__ import annotations
@@ -60,10 +61,12 @@ def violations(modules: Iterable[tuple[str, str]]) -> list[str]:
         here = app_of(module)
         if here is None:
             continue
+        seen: set[str] = set()
         for target in imported_modules(module, source):
             there = app_of(target)
-            if there is None or there == here:
+            if there is None or there == here or there in seen:
                 continue
+            seen.add(there)  # one sentence per module and app imported
             graph.setdefault(here, set()).add(there)
             if here in DOMAIN and there in AUDIENCES:
                 found.append(f"{module} (domain) imports {target} (audience {there})")
