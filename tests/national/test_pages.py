@@ -149,6 +149,21 @@ def test_history_shows_the_changes_to_the_country(clients, report_a, people) -> 
     assert "report.answer.changed" in html and "contrib@gha.example" in html
 
 
+def test_the_history_says_a_personal_answer_changed_without_showing_it(clients, report_a) -> None:
+    response = clients["fp_a"].post(
+        url(report_a, "autosave/"),
+        {"field": field_key("fp_telephone"), "value": "+233 555 0199 planted", "page": "2"},
+    )
+    assert response.status_code == 200
+    history = clients["fp_a"].get(url(report_a, "history/")).content.decode()
+    back_office = clients["admin"].get(f"/backoffice/national-reports/{report_a.pk}/")
+    # The back office shows the report itself (with the number) and, below, its audit trail.
+    trail = back_office.content.decode().split('<table class="audit"', 1)[1]
+    for html in (history, trail):
+        assert "fp_telephone" in html and "personal data, not shown" in html
+        assert "planted" not in html
+
+
 def test_a_session_that_ended_loses_nothing(client, report_a, people) -> None:
     from codemonitor.accounts.models import User
 
