@@ -63,6 +63,7 @@ run: install system-deps-run $(DATA_DIR)/secret-key
 	$(MANAGE) collectstatic --noinput -v0 && \
 	$(MANAGE) bootstrap && \
 	$(MANAGE) send_reminders --schedule && \
+	$(MANAGE) maintenance --schedule && \
 	echo && echo "Code Monitor is at http://$(HOST):$(PORT)/" && \
 	echo "Sign in at http://$(HOST):$(PORT)/account/sign-in/" && \
 	echo "  Secretariat: user secretariat, password $$(cat $(DATA_DIR)/secretariat-password.txt) (the first sign-in sets up the authenticator app)" && \
