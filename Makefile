@@ -59,7 +59,7 @@ $(DATA_DIR)/secret-key:
 run: install system-deps-run $(DATA_DIR)/secret-key
 	@export SECRET_KEY="$$(cat $(DATA_DIR)/secret-key)" SECURE_COOKIES=$${SECURE_COOKIES:-0}; \
 	$(MANAGE) migrate --noinput -v0 && \
-	$(MANAGE) createcachetable && \
+	$(MANAGE) createcachetable -v0 && \
 	$(MANAGE) collectstatic --noinput -v0 && \
 	$(MANAGE) bootstrap && \
 	$(MANAGE) send_reminders --schedule && \
