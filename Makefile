@@ -59,9 +59,11 @@ $(DATA_DIR)/secret-key:
 run: install system-deps-run $(DATA_DIR)/secret-key
 	@export SECRET_KEY="$$(cat $(DATA_DIR)/secret-key)" SECURE_COOKIES=$${SECURE_COOKIES:-0}; \
 	$(MANAGE) migrate --noinput -v0 && \
+	$(MANAGE) createcachetable -v0 && \
 	$(MANAGE) collectstatic --noinput -v0 && \
 	$(MANAGE) bootstrap && \
 	$(MANAGE) send_reminders --schedule && \
+	$(MANAGE) maintenance --schedule && \
 	echo && echo "Code Monitor is at http://$(HOST):$(PORT)/" && \
 	echo "Sign in at http://$(HOST):$(PORT)/account/sign-in/" && \
 	echo "  Secretariat: user secretariat, password $$(cat $(DATA_DIR)/secretariat-password.txt) (the first sign-in sets up the authenticator app)" && \

@@ -48,6 +48,30 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in envstr(name, default).split(",") if item.strip()]
 
 
+def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = envstr(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def cache_config(url: str) -> dict[str, object]:
+    """The shared cache from CACHE_URL: the database (default) or Redis (redis://, rediss://)."""
+    common = {"KEY_PREFIX": envstr("CACHE_KEY_PREFIX", "codemonitor")}
+    if not url or url == "database":
+        # The table is created by migration core.0002 (and `manage.py createcachetable`).
+        return {
+            **common,
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "codemonitor_cache",
+        }
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {**common, "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be empty, 'database' or a redis:// or rediss:// address, not {url!r}"
+    )
+
+
 def insecure_secret_key(key: str) -> str | None:
     """Say why a secret key is unfit for production, or None if it is fine."""
     if not key:
@@ -191,8 +215,37 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Uploaded documents are served only by views that check access: no URL serves MEDIA_ROOT.
 MEDIA_URL = "/media/"
+# Uploaded documents: a folder (MEDIA_ROOT) on one machine, or S3-compatible object storage
+# shared by every machine (STORAGE_BACKEND=s3). Objects are private: no ACL is sent, so the
+# bucket's own (private) policy applies, and any URL boto would make is signed and short-lived;
+# the views that check access read documents through the storage API.
+STORAGE_BACKEND = envchoice("STORAGE_BACKEND", "filesystem", ("filesystem", "s3"))
+S3_BUCKET = envstr("S3_BUCKET", "")
+if STORAGE_BACKEND == "s3" and not S3_BUCKET:
+    raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET, the bucket's name")
+_file_storage: dict[str, object] = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": envstr("S3_ENDPOINT_URL", "") or None,
+            "region_name": envstr("S3_REGION", "") or None,
+            # Empty keys: boto3's own chain (an instance or pod role, AWS_* variables).
+            "access_key": envstr("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": envstr("S3_SECRET_ACCESS_KEY", "") or None,
+            "location": envstr("S3_PREFIX", ""),
+            "addressing_style": envstr("S3_ADDRESSING_STYLE", "") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
+    if STORAGE_BACKEND == "s3"
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if envbool("STATIC_MANIFEST", not DEBUG)
@@ -211,6 +264,26 @@ REMINDER_DAYS = [int(day) for day in envlist("REMINDER_DAYS", "30,14,7,1")]
 
 # The address of the platform, for links in emails sent outside a request (reminders).
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The cache, shared by every worker process and machine: a database table by default, Redis
+# with CACHE_URL=redis://host:6379/0.
+CACHE_URL = envstr("CACHE_URL", "")
+CACHES = {"default": cache_config(CACHE_URL)}
+
+# Sessions are rows in the database, which every machine shares; `cached_db` also keeps them in
+# the cache (read from the cache, written to both).
+SESSION_ENGINE = "django.contrib.sessions.backends." + envchoice(
+    "SESSION_STORE", "db", ("db", "cached_db")
+)
+
+# Where rate-limit counters live: rows in the database (default), or the cache, counted with
+# atomic add/incr, which needs Redis (the database cache cannot count atomically).
+THROTTLE_STORE = envchoice("THROTTLE_STORE", "database", ("database", "cache"))
+if THROTTLE_STORE == "cache" and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "THROTTLE_STORE=cache needs CACHE_URL=redis://…: the database cache cannot count "
+        "atomically; keep THROTTLE_STORE=database"
+    )
 
 # Rate limits on the open stakeholder form: (uses, per seconds).
 RATE_START_PER_IP = (envint("RATE_START_PER_IP", 20), 3600)

@@ -1,16 +1,25 @@
-"""Rate limits kept in the database, so that every worker process counts the same hits."""
+"""Rate limits every worker process and machine counts alike.
+
+The counters live where THROTTLE_STORE says: rows in the database (the default), or the shared
+cache (Redis), counted with its atomic add and incr. Either way `throttle_hit` is the one entry.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
 from codemonitor.core.models import Throttle
+
+# Every window in use is an hour or less: rows older than this are over and can go.
+THROTTLE_KEEP = dt.timedelta(days=1)
 
 
 def _window(now: dt.datetime, seconds: int) -> dt.datetime:
@@ -23,6 +32,14 @@ def throttle_hit(key: str, *, limit: int, window_seconds: int) -> bool:
     # Keys hold IP addresses and email addresses: store a digest, not the address.
     digest = hashlib.sha256(key.encode()).hexdigest()
     start = _window(timezone.now(), window_seconds)
+    if settings.THROTTLE_STORE == "cache":
+        count = _cache_count(digest, start, window_seconds)
+    else:
+        count = _database_count(digest, start)
+    return count <= limit
+
+
+def _database_count(digest: str, start: dt.datetime) -> int:
     with transaction.atomic():
         updated = Throttle.objects.filter(key=digest, window_start=start).update(
             count=F("count") + 1
@@ -33,18 +50,38 @@ def throttle_hit(key: str, *, limit: int, window_seconds: int) -> bool:
                     Throttle.objects.create(key=digest, window_start=start, count=1)
             except IntegrityError:
                 Throttle.objects.filter(key=digest, window_start=start).update(count=F("count") + 1)
-        count = Throttle.objects.get(key=digest, window_start=start).count
-    return count <= limit
+        return Throttle.objects.get(key=digest, window_start=start).count
+
+
+def throttle_cache_key(digest: str, start: dt.datetime) -> str:
+    return f"throttle:{digest}:{int(start.timestamp())}"
+
+
+def _cache_count(digest: str, start: dt.datetime, window_seconds: int) -> int:
+    cache = caches["default"]
+    name = throttle_cache_key(digest, start)
+    # The counter outlives its window by a minute, for clocks that differ between machines.
+    timeout = window_seconds + 60
+    for _attempt in range(3):
+        cache.add(name, 0, timeout=timeout)  # atomic: only the first process creates it
+        try:
+            return int(cache.incr(name))  # atomic on Redis (INCR)
+        except ValueError:
+            continue  # expired between add and incr: create it again
+    raise RuntimeError(f"rate-limit counter {name} could not be counted")
 
 
 def throttle_clear_old(before: dt.datetime) -> int:
     return Throttle.objects.filter(window_start__lt=before).delete()[0]
 
 
+def throttle_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete the database counters of windows that are long over; returns how many."""
+    return throttle_clear_old((now or timezone.now()) - THROTTLE_KEEP)
+
+
 def client_ip(request: HttpRequest) -> str:
     """The client's address; behind a trusted proxy, the first X-Forwarded-For entry."""
-    from django.conf import settings
-
     if getattr(settings, "BEHIND_TLS_PROXY", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:

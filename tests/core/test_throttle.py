@@ -1,0 +1,93 @@
+"""Rate limits count alike in every process, in the database or in the shared cache (Redis)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from codemonitor.core.models import Throttle
+from codemonitor.core.throttle import _window, throttle_cache_key, throttle_hit
+from tests.core.conftest import redis_client
+
+
+@pytest.fixture(params=["database", "cache"])
+def store(request, settings) -> str:
+    name = str(request.param)
+    settings.THROTTLE_STORE = name
+    if name == "cache":
+        request.getfixturevalue("redis_cache")
+    return name
+
+
+def fresh_key() -> str:
+    return f"test:ip:{uuid.uuid4()}"
+
+
+@pytest.mark.django_db
+def test_uses_up_to_the_limit_pass_and_keys_count_apart(store) -> None:
+    key, other = fresh_key(), fresh_key()
+    hits = [throttle_hit(key, limit=3, window_seconds=3600) for _ in range(5)]
+    assert hits == [True, True, True, False, False]
+    assert throttle_hit(other, limit=3, window_seconds=3600) is True
+
+
+@pytest.mark.django_db
+def test_each_store_keeps_the_counter_where_it_says(store, settings) -> None:
+    key = fresh_key()
+    for _ in range(4):
+        throttle_hit(key, limit=10, window_seconds=3600)
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    start = _window(timezone.now(), 3600)
+    if store == "database":
+        row = Throttle.objects.get(key=digest)
+        assert (row.window_start, row.count) == (start, 4)
+    else:
+        assert not Throttle.objects.exists()
+        from django.core.cache import cache
+
+        raw = cache.make_key(throttle_cache_key(digest, start))
+        client = redis_client()
+        assert int(client.get(raw)) == 4
+        # The counter goes by itself once its window (and a minute's grace) is over.
+        assert 3600 < client.ttl(raw) <= 3660
+    assert key not in str(list(Throttle.objects.values_list("key", flat=True)))  # digests only
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hits_are_counted_exactly(store) -> None:
+    if store == "database" and connection.vendor == "sqlite":
+        pytest.skip(
+            "SQLite's in-memory test database cannot serve several threads' transactions; "
+            "the database store is counted concurrently on PostgreSQL (.ci/run's second pass)"
+        )
+    key = fresh_key()
+    results: list[bool] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(6)
+
+    def hit_five_times() -> None:
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(5):
+                allowed = throttle_hit(key, limit=12, window_seconds=3600)
+                with lock:
+                    results.append(allowed)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=hit_five_times) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert len(results) == 30
+    assert results.count(True) == 12
