@@ -24,7 +24,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("core", "0001_initial"),
+        ("core", "0002_auditentry"),
     ]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
