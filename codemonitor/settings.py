@@ -321,6 +321,9 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the application append to X-Forwarded-For: the client's address
+# (for rate limits) is that many entries from the right; 0 trusts no header.
+TRUSTED_PROXY_HOPS = envint("TRUSTED_PROXY_HOPS", 1 if BEHIND_TLS_PROXY else 0)
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "

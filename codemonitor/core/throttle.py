@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 
 from django.conf import settings
 from django.core.cache import caches
@@ -81,9 +82,22 @@ def throttle_prune(*, now: dt.datetime | None = None) -> int:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address; behind a trusted proxy, the first X-Forwarded-For entry."""
-    if getattr(settings, "BEHIND_TLS_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return str(forwarded).split(",")[0].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The client's address, which a client cannot choose.
+
+    With TRUSTED_PROXY_HOPS = N proxies in front of the application, each appending the address
+    it saw to X-Forwarded-For, the client is the N-th entry from the right: entries further left
+    were sent by the client itself and are ignored. Without trusted proxies, the TCP peer.
+    """
+    peer = str(request.META.get("REMOTE_ADDR", ""))
+    hops = int(getattr(settings, "TRUSTED_PROXY_HOPS", 0))
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    if hops <= 0 or not forwarded:
+        return peer
+    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+    if not entries:
+        return peer
+    candidate = entries[-hops] if len(entries) >= hops else entries[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return peer

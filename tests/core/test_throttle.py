@@ -91,3 +91,26 @@ def test_concurrent_hits_are_counted_exactly(store) -> None:
     assert not errors, errors
     assert len(results) == 30
     assert results.count(True) == 12
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.2"),  # no trusted proxy: the header is ignored
+        (1, "", "10.0.0.2"),
+        (1, "203.0.113.9", "203.0.113.9"),  # a proxy that replaces the header
+        (1, "198.51.100.66, 203.0.113.9", "203.0.113.9"),  # appended to what the client sent
+        (2, "198.51.100.66, 203.0.113.9, 192.0.2.10", "203.0.113.9"),  # balancer, then proxy
+        (2, "203.0.113.9", "203.0.113.9"),
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_client_address_cannot_be_chosen_by_the_client(
+    rf, settings, hops, forwarded, expected
+) -> None:
+    from codemonitor.core.throttle import client_ip
+
+    settings.TRUSTED_PROXY_HOPS = hops
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
