@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.utils import translation
+from pytest_django.fixtures import validate_django_db
 
 from tests.builders import xlsform  # noqa: F401  (re-exported for tests)
 
@@ -25,15 +27,66 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:
     }
 
 
+def _load_shared_data() -> None:
+    """The reference data and the shipped instruments, loaded as `make run` loads them."""
+    call_command("load_reference", verbosity=0, stdout=io.StringIO())
+    call_command("load_instruments", verbosity=0, stdout=io.StringIO())
+
+
+_BLOCKER = pytest.StashKey[object]()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """The test database, with the reference data and the shipped instruments loaded once for
+    the session: every test runs in a transaction rolled back at its end, so they stay as
+    loaded (a test that changes them changes them for itself only)."""
+    with django_db_blocker.unblock():
+        _load_shared_data()
+    request.config.stash[_BLOCKER] = django_db_blocker
+
+
+def _flushes_database(item: pytest.Item) -> bool:
+    """Whether pytest-django ran `item` as a TransactionTestCase, which empties every table
+    at its end (the same rule as pytest-django's `_django_db_helper`)."""
+    names = getattr(item, "fixturenames", ())
+    if {"transactional_db", "live_server", "django_db_reset_sequences"} & set(names):
+        return True
+    marker = item.get_closest_marker("django_db")
+    if marker is None:
+        return False
+    transactional, reset_sequences, *_ = validate_django_db(marker)
+    return bool(transactional or reset_sequences)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    # After a transactional test emptied the database, load the shared data again for the
+    # tests that follow (not after the last test).
+    blocker = item.config.stash.get(_BLOCKER, None)
+    if nextitem is not None and blocker is not None and _flushes_database(item):
+        with blocker.unblock():
+            _load_shared_data()
+    return result
+
+
 @pytest.fixture
 def reference(db) -> None:
-    """The shipped reference data, loaded as `make run` loads it."""
-    call_command("load_reference", verbosity=0)
+    """The shipped reference data (loaded once for the session by `django_db_setup`)."""
+    from codemonitor.reference.models import MemberState
+
+    if not MemberState.objects.exists():  # only if something emptied the database
+        _load_shared_data()
 
 
 @pytest.fixture
 def instruments(reference) -> None:
-    call_command("load_instruments", verbosity=0)
+    """The instruments shipped in forms/ (loaded once for the session by `django_db_setup`)."""
+    from codemonitor.instruments.models import InstrumentVersion
+
+    if not InstrumentVersion.objects.filter(instrument__code__in=["isri", "nri"]).exists():
+        _load_shared_data()
 
 
 @pytest.fixture
