@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from pypdf import PdfReader
 
 from codemonitor.accounts.models import Role
 from codemonitor.registers.models import NationalAuthority, NationalAuthorityProposal
 from codemonitor.reporting.answers import answer_save
 from codemonitor.reporting.models import QuestionComment, Report
 from tests.national.test_workflow import fill
+from tests.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def test_opening_the_round_invites_focal_points_and_lists_the_rest(

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import threading
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from pypdf import PdfReader
 
 from codemonitor.reporting.models import AuditEntry, Report
 from codemonitor.reporting.pages import field_key
 from tests.conftest import sign_in
+from tests.pdf import pdf_text
 from tests.smtp import Mailbox
 from tests.stakeholders.helpers import autosave, link_from, page_url, start_report
 
@@ -28,10 +27,6 @@ def verified(client, isri_round, smtp):
     autosave(client, report, field_key("q1_answer"), "Nurse emigration doubled since 2021.", page=4)
     autosave(client, report, field_key("q1_source_countries"), ["GHA", "NGA"], page=4)
     return report
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def test_review_lists_every_answer_with_a_way_back(client, verified) -> None:
