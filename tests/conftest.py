@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -106,6 +108,113 @@ def secretariat(django_user_model):
         totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
         totp_confirmed_at=timezone.now(),
     )
+
+
+# Personas, each on its side of a permission boundary: the Secretariat's administrator
+# (`secretariat`) and analyst, the focal point and a contributor of country A, the focal point
+# of country B, a stakeholder holding a started ISRI report, and an anonymous visitor.
+COUNTRY_A, COUNTRY_B = "GHA", "FRA"
+PASSWORD = "a long enough password 123"
+
+
+def person(email: str, role: str, country: str | None = None, *, totp: bool = False):
+    """A user of `role` (of `country`, for national roles), signing in with PASSWORD."""
+    from django.utils import timezone
+
+    from codemonitor.accounts.models import User
+
+    return User.objects.create_user(
+        email,
+        email,
+        PASSWORD,
+        role=role,
+        member_state_id=country,
+        totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" if totp else "",
+        totp_confirmed_at=timezone.now() if totp else None,
+    )
+
+
+@pytest.fixture
+def analyst(reference):
+    """A Secretariat analyst (reads everything, changes nothing), two-factor sign-in set up."""
+    from codemonitor.accounts.models import Role
+
+    return person("analyst@who.example", Role.SECRETARIAT_ANALYST, totp=True)
+
+
+@pytest.fixture
+def fp_a(reference):
+    """The focal point of COUNTRY_A (Ghana)."""
+    from codemonitor.accounts.models import Role
+
+    return person("fp@gha.example", Role.FOCAL_POINT, COUNTRY_A)
+
+
+@pytest.fixture
+def contributor_a(reference):
+    """A contributor of COUNTRY_A (Ghana)."""
+    from codemonitor.accounts.models import Role
+
+    return person("contrib@gha.example", Role.CONTRIBUTOR, COUNTRY_A)
+
+
+@pytest.fixture
+def fp_b(reference):
+    """The focal point of COUNTRY_B (France)."""
+    from codemonitor.accounts.models import Role
+
+    return person("fp@fra.example", Role.FOCAL_POINT, COUNTRY_B)
+
+
+@pytest.fixture
+def people(instruments, secretariat, analyst, fp_a, contributor_a, fp_b):
+    """The personas with an account, by name."""
+    return {
+        "admin": secretariat,
+        "analyst": analyst,
+        "fp_a": fp_a,
+        "contributor_a": contributor_a,
+        "fp_b": fp_b,
+    }
+
+
+@pytest.fixture
+def anonymous():
+    """A client signed in as nobody."""
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.fixture
+def clients(people, anonymous):
+    """A signed-in client per persona of `people`, plus the anonymous one."""
+    from django.test import Client
+
+    signed = {"anonymous": anonymous}
+    for name, user in people.items():
+        client = Client()
+        sign_in(client, user)
+        signed[name] = client
+    return signed
+
+
+@dataclass
+class Stakeholder:
+    client: Any  # django.test.Client holding the report in its session
+    report: Any  # codemonitor.reporting.models.Report
+
+
+@pytest.fixture
+def stakeholder(isri_round) -> Stakeholder:
+    """A stakeholder who started an ISRI report (link not opened yet): their client session
+    holds the report, as after the start page (tests/stakeholders/helpers.py)."""
+    from django.test import Client
+
+    from tests.stakeholders.helpers import start_report
+
+    client = Client()
+    return Stakeholder(client, start_report(client, isri_round.round.number))
 
 
 def sign_in(client, user) -> None:
