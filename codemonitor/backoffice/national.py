@@ -3,6 +3,8 @@ reviewing, returning with comments, validating and reopening reports."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -50,16 +52,24 @@ def _admin(request: HttpRequest) -> User:
 
 @transaction.atomic
 def round_open_national(
-    *, round_instrument: RoundInstrument, user: User, base_url: str
+    *,
+    round_instrument: RoundInstrument,
+    user: User,
+    base_url: str,
+    member_states: Iterable[str] | None = None,
 ) -> tuple[int, list[MemberState]]:
     """Create every Member State's report and invite its focal points.
 
+    `member_states` (ISO3 codes) limits this to those Member States; None means all of them.
     Returns how many reports were created and the Member States without a focal point.
     """
+    states = MemberState.objects.order_by("iso3")
+    if member_states is not None:
+        states = states.filter(pk__in=list(member_states))
     existing = set(round_instrument.reports.values_list("member_state_id", flat=True))
     sequence = report_next_sequence(round_instrument) - 1
     created = []
-    for state in MemberState.objects.order_by("iso3"):
+    for state in states:
         if state.pk in existing:
             continue
         sequence += 1
@@ -78,7 +88,7 @@ def round_open_national(
     focal_points = focal_points_by_country()
     reports = {r.member_state_id: r for r in round_instrument.reports.all()}
     without = []
-    for state in MemberState.objects.order_by("iso3"):
+    for state in states:
         people = focal_points.get(state.pk, [])
         if not people:
             without.append(state)
