@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.utils import translation
+from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import validate_django_db
 
 from tests.builders import xlsform  # noqa: F401  (re-exported for tests)
@@ -35,7 +36,7 @@ def _load_shared_data() -> None:
     call_command("load_instruments", verbosity=0, stdout=io.StringIO())
 
 
-_BLOCKER = pytest.StashKey[object]()
+_BLOCKER = pytest.StashKey[DjangoDbBlocker]()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,9 @@ from codemonitor.reporting.models import Report
 from codemonitor.reporting.rounds import demo_round_ensure, round_instrument_for
 
 # The personas (`people`, `clients`, `person`...) live in tests/conftest.py for every test.
-from tests.conftest import COUNTRY_A, COUNTRY_B, person  # noqa: F401  (re-exported)
+from tests.conftest import COUNTRY_A, COUNTRY_B, person
+
+__all__ = ["COUNTRY_A", "COUNTRY_B", "person"]  # imported from here by tests written before
 
 # The countries `nri_round` opens: A and B, whose people are personas, and a few without a focal
 # point, in other regions. Opening all 194 (`nri_round_all`) is for tests that count them.
