@@ -1,11 +1,17 @@
-"""A real SMTP server on 127.0.0.1 for the tests (aiosmtpd), collecting what it receives."""
+"""A real SMTP server on 127.0.0.1 for the tests (aiosmtpd), collecting what it receives.
+
+Django's SMTP backend returns once the server has accepted every message (the server stores
+a message before it answers the DATA command): a test that sends from its own thread finds its
+mail in the mailbox when the sending call returns, and `wait_for` returns at once. Waiting is
+for mail sent by another thread (the live server of the browser tests).
+"""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import socket
-import time
+import threading
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
@@ -20,16 +26,23 @@ def free_port() -> int:
 class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self._arrived = threading.Condition()
 
     async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(message)  # type: ignore[arg-type]
+        with self._arrived:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
+    def wait_until(self, predicate, timeout: float = 10.0) -> bool:
+        """Wait (without polling) until `predicate()` holds or `timeout` seconds passed."""
+        with self._arrived:
+            return bool(self._arrived.wait_for(predicate, timeout))
+
     def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
+        """The messages, once there are `count` of them or after `timeout` seconds."""
+        self.wait_until(lambda: len(self.messages) >= count, timeout)
         return self.messages
 
     def to(self, address: str) -> list[EmailMessage]:

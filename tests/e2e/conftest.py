@@ -6,7 +6,6 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from django.core.management import call_command
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls made by the test
 # itself are still synchronous and safe.
@@ -37,13 +36,14 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def site(transactional_db, live_server, settings, smtp):
-    """The platform served on 127.0.0.1 with reference data, instruments and an open round."""
+    """The platform served on 127.0.0.1 with reference data, instruments and an open round.
+
+    The reference data and the instruments are in the database already: loaded once for the
+    session, and again after each test that empties the database (tests/conftest.py)."""
     from codemonitor.demo.rounds import demo_round_ensure
     from codemonitor.reporting.rounds import round_instrument_for
 
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # plain HTTP here
-    call_command("load_reference", verbosity=0)
-    call_command("load_instruments", verbosity=0)
     round_ = demo_round_ensure()
     return {
         "url": live_server.url,

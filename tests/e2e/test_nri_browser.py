@@ -28,14 +28,12 @@ def page_of(question: str) -> int:
 
 def mail_to(site, address: str, count: int = 1) -> list:
     mailbox = site["mail"]
-    import time
 
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        found = [m for m in mailbox.messages if address in str(m["To"])]
-        if len(found) >= count:
-            return found
-        time.sleep(0.05)
+    def found() -> list:
+        return [m for m in mailbox.messages if address in str(m["To"])]
+
+    if mailbox.wait_until(lambda: len(found()) >= count, timeout=10):
+        return found()
     raise AssertionError(f"no email to {address}: {[m['To'] for m in mailbox.messages]}")
 
 

@@ -14,7 +14,7 @@ from codemonitor.instruments.xlsform import check_file
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = ROOT / "forms"
-SEED = ROOT.parent / "shared" / "seeds" / "000_23cc5405b241ee4d.txt"
+SEED = ROOT / "tests" / "data" / "isri-2024-questions.txt"  # from the seed text of the ISRI
 LANGUAGE_COLUMNS = [
     "English (en)",
     "French (fr)",

@@ -1,50 +1,46 @@
-"""Personas of national reporting, each on its side of a permission boundary."""
+"""National reporting: the round and its reports (the personas are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-from django.test import Client
-from django.utils import timezone
 
-from codemonitor.accounts.models import Role, User
 from codemonitor.demo.rounds import demo_round_ensure
 from codemonitor.reporting.models import Report
 from codemonitor.reporting.rounds import round_instrument_for
 from codemonitor.reporting.workflow import round_open_national
-from tests.conftest import sign_in
 
-COUNTRY_A, COUNTRY_B = "GHA", "FRA"
+# The personas (`people`, `clients`, `person`...) live in tests/conftest.py for every test.
+from tests.conftest import COUNTRY_A, COUNTRY_B, person
+
+__all__ = ["COUNTRY_A", "COUNTRY_B", "person"]  # imported from here by tests written before
+
+# The countries `nri_round` opens: A and B, whose people are personas, and a few without a focal
+# point, in other regions. Opening all 194 (`nri_round_all`) is for tests that count them.
+NRI_COUNTRIES = (COUNTRY_A, COUNTRY_B, "BRA", "IND", "NGA", "THA")
 
 
-def person(email: str, role: str, country: str | None = None, *, totp: bool = False) -> User:
-    return User.objects.create_user(
-        email,
-        email,
-        "a long enough password 123",
-        role=role,
-        member_state_id=country,
-        totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" if totp else "",
-        totp_confirmed_at=timezone.now() if totp else None,
+def _national_round_open(people, member_states):
+    round_ = demo_round_ensure()
+    use = round_instrument_for(round_, "national")
+    round_open_national(
+        round_instrument=use,
+        user=people["admin"],
+        base_url="http://testserver",
+        member_states=member_states,
     )
-
-
-@pytest.fixture
-def people(instruments, secretariat):
-    return {
-        "admin": secretariat,
-        "analyst": person("analyst@who.example", Role.SECRETARIAT_ANALYST, totp=True),
-        "fp_a": person("fp@gha.example", Role.FOCAL_POINT, COUNTRY_A),
-        "contributor_a": person("contrib@gha.example", Role.CONTRIBUTOR, COUNTRY_A),
-        "fp_b": person("fp@fra.example", Role.FOCAL_POINT, COUNTRY_B),
-    }
+    return use
 
 
 @pytest.fixture
 def nri_round(people):
-    round_ = demo_round_ensure()
-    use = round_instrument_for(round_, "national")
-    round_open_national(round_instrument=use, user=people["admin"], base_url="http://testserver")
-    return use
+    """The demonstration round's NRI, open with the reports of NRI_COUNTRIES."""
+    return _national_round_open(people, NRI_COUNTRIES)
+
+
+@pytest.fixture
+def nri_round_all(people):
+    """The demonstration round's NRI, open with a report for each of the 194 Member States."""
+    return _national_round_open(people, None)
 
 
 @pytest.fixture
@@ -55,14 +51,3 @@ def report_a(nri_round) -> Report:
 @pytest.fixture
 def report_b(nri_round) -> Report:
     return Report.objects.get(round_instrument=nri_round, member_state_id=COUNTRY_B)
-
-
-@pytest.fixture
-def clients(people):
-    """A signed-in client per persona, plus an anonymous one."""
-    signed = {"anonymous": Client()}
-    for name, user in people.items():
-        client = Client()
-        sign_in(client, user)
-        signed[name] = client
-    return signed

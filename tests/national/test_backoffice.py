@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from pypdf import PdfReader
 
 from codemonitor.accounts.models import Role
 from codemonitor.registers.models import NationalAuthority, NationalAuthorityProposal
 from codemonitor.reporting.answers import answer_save
 from codemonitor.reporting.models import QuestionComment, Report
 from tests.national.test_workflow import fill
+from tests.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def test_opening_the_round_invites_focal_points_and_lists_the_rest(
@@ -44,8 +39,23 @@ def test_opening_the_round_invites_focal_points_and_lists_the_rest(
     assert link
 
 
-def test_the_overview_filters_by_region_and_state(clients, nri_round, report_a) -> None:
-    number = nri_round.round.number
+def test_the_round_can_be_opened_for_some_member_states(people) -> None:
+    from codemonitor.demo.rounds import demo_round_ensure
+    from codemonitor.reporting.rounds import round_instrument_for
+    from codemonitor.reporting.workflow import round_open_national
+
+    use = round_instrument_for(demo_round_ensure(), "national")
+    opened = {"round_instrument": use, "user": people["admin"], "base_url": "http://x"}
+    created, without = round_open_national(**opened, member_states=["GHA", "BRA"])
+    assert (created, [s.iso3 for s in without]) == (2, ["BRA"])
+    created, without = round_open_national(**opened, member_states=iter(["GHA", "FRA"]))
+    assert (created, without) == (1, [])
+    assert sorted(use.reports.values_list("member_state_id", flat=True)) == ["BRA", "FRA", "GHA"]
+
+
+def test_the_overview_filters_by_region_and_state(clients, nri_round_all) -> None:
+    number = nri_round_all.round.number
+    report_a = Report.objects.get(round_instrument=nri_round_all, member_state_id="GHA")
     afr = clients["analyst"].get(f"/backoffice/rounds/{number}/national/?region=AFR")
     html = afr.content.decode()
     assert html.count('<tr data-country="') == 47

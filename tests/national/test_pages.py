@@ -96,10 +96,14 @@ def test_answers_of_the_previous_round_are_carried_over(people, instruments) -> 
         )
         for r in (earlier, later)
     ]
-    round_open_national(round_instrument=uses[0], user=people["admin"], base_url="http://x")
+    round_open_national(
+        round_instrument=uses[0], user=people["admin"], base_url="http://x", member_states=["GHA"]
+    )
     old = Report.objects.get(round_instrument=uses[0], member_state_id="GHA")
     answer_save(report=old, question="dna_name", value="Directorate of HRH")
-    round_open_national(round_instrument=uses[1], user=people["admin"], base_url="http://x")
+    round_open_national(
+        round_instrument=uses[1], user=people["admin"], base_url="http://x", member_states=["GHA"]
+    )
     new = Report.objects.get(round_instrument=uses[1], member_state_id="GHA")
     carried = Answer.objects.get(report=new, question="dna_name")
     assert carried.carried and carried.value == "Directorate of HRH"
