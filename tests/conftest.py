@@ -37,6 +37,28 @@ def _load_shared_data() -> None:
 
 
 _BLOCKER = pytest.StashKey[DjangoDbBlocker]()
+_SNAPSHOT: list[tuple[Any, list[Any]]] = []  # (model, rows) of the shared data, as loaded
+
+
+def _snapshot_shared_data() -> None:
+    """Keep the rows the loaders wrote, to put them back fast after a flush."""
+    from django.apps import apps
+    from django.core.serializers import sort_dependencies
+
+    chosen = [(apps.get_app_config(label), None) for label in ("reference", "instruments")]
+    _SNAPSHOT[:] = [
+        (model, list(model._default_manager.all())) for model in sort_dependencies(chosen)
+    ]
+
+
+def _restore_shared_data() -> None:
+    """The shared data again after a transactional test emptied the tables: the same rows,
+    bulk-inserted (what the loaders would write, without reading the files again)."""
+    if not _SNAPSHOT:
+        _load_shared_data()
+        return
+    for model, rows in _SNAPSHOT:
+        model._default_manager.bulk_create(rows)
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +68,7 @@ def django_db_setup(django_db_setup, django_db_blocker, request):
     loaded (a test that changes them changes them for itself only)."""
     with django_db_blocker.unblock():
         _load_shared_data()
+        _snapshot_shared_data()
     request.config.stash[_BLOCKER] = django_db_blocker
 
 
@@ -70,7 +93,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     blocker = item.config.stash.get(_BLOCKER, None)
     if nextitem is not None and blocker is not None and _flushes_database(item):
         with blocker.unblock():
-            _load_shared_data()
+            _restore_shared_data()
     return result
 
 
