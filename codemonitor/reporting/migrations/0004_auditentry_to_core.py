@@ -1,6 +1,35 @@
-"""The audit log moves to `core` (one log for every app): copy the entries, then drop the table."""
+"""The audit log moves to `core` (one log for every app): copy the entries, then drop the table.
+
+Answers to `personal_data` questions were logged in clear before: they are copied as the log
+writes them now — that they changed, with keyed digests — so no personal value survives the move.
+"""
+
+import json
 
 from django.db import migrations
+from django.utils.crypto import salted_hmac
+
+
+def _digest(value):
+    # The same digest as codemonitor.core.audit.personal_digest (kept here: a migration must not
+    # change when the application code does).
+    if value is None or value == "" or value == []:
+        return ""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return salted_hmac("codemonitor.audit.personal", text).hexdigest()[:20]
+
+
+def _personal_questions(schema):
+    found = set()
+
+    def visit(nodes):
+        for node in nodes:
+            if node.get("personal"):
+                found.add(node.get("name"))
+            visit(node.get("children", []))
+
+    visit(schema.get("children", []))
+    return found
 
 
 def copy_entries(apps, schema_editor):
@@ -9,9 +38,29 @@ def copy_entries(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
     if not Old.objects.exists():
         return
+    Report = apps.get_model("reporting", "Report")
     report_type, _ = ContentType.objects.get_or_create(app_label="reporting", model="report")
+    personal_by_version = {}
+    version_of = dict(Report.objects.values_list("pk", "instrument_version_id"))
+    InstrumentVersion = apps.get_model("instruments", "InstrumentVersion")
+    for version in InstrumentVersion.objects.all():
+        personal_by_version[version.pk] = _personal_questions(version.schema)
     batch = []
     for old in Old.objects.order_by("pk").iterator(chunk_size=2000):
+        data = old.data
+        if (
+            old.action == "report.answer.changed"
+            and isinstance(data, dict)
+            and data.get("question")
+            in personal_by_version.get(version_of.get(old.report_id), ())
+        ):
+            data = {
+                "question": data["question"],
+                "row": data.get("row", ""),
+                "personal": True,
+                "old_digest": _digest(data.get("old")),
+                "new_digest": _digest(data.get("new")),
+            }
         batch.append(
             New(
                 action=old.action,
@@ -20,7 +69,7 @@ def copy_entries(apps, schema_editor):
                 at=old.at,
                 target_type=report_type if old.report_id else None,
                 target_id=old.report_id,
-                data=old.data,
+                data=data,
             )
         )
         if len(batch) >= 2000:
