@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from codemonitor.accounts.access import (
     is_secretariat_admin,
     secretariat_admin,
+    secretariat_admin_required,
     secretariat_required,
 )
 from codemonitor.accounts.models import User, focal_points_by_country
@@ -96,7 +97,7 @@ def round_overview(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @require_POST
-@secretariat_required
+@secretariat_admin_required
 def round_open(request: HttpRequest, number: int) -> HttpResponse:
     user = secretariat_admin(request)
     round_instrument = _national_instrument(get_object_or_404(Round, number=number))
@@ -144,7 +145,7 @@ def national_report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @require_POST
-@secretariat_required
+@secretariat_admin_required
 def national_report_action(request: HttpRequest, report_id: int, action: str) -> HttpResponse:
     user = secretariat_admin(request)
     report = get_object_or_404(national_reports(), pk=report_id)

@@ -11,7 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from codemonitor.accounts.access import secretariat_admin, secretariat_required
+from codemonitor.accounts.access import (
+    secretariat_admin,
+    secretariat_admin_required,
+    secretariat_required,
+)
 from codemonitor.accounts.models import Role, User, focal_points_by_country
 from codemonitor.accounts.services import InviteRefused, user_invite
 from codemonitor.reference.models import MemberState
@@ -117,7 +121,7 @@ def entry(request: HttpRequest, iso3: str) -> HttpResponse:
 
 
 @require_POST
-@secretariat_required
+@secretariat_admin_required
 def proposal_decision(request: HttpRequest, proposal_id: int, decision: str) -> HttpResponse:
     user = secretariat_admin(request)
     proposal = get_object_or_404(NationalAuthorityProposal, pk=proposal_id)
