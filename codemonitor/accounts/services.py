@@ -188,7 +188,7 @@ def user_invite(
         action=Action.USER_INVITED,
         target=user,
         actor=invited_by,
-        actor_label=invited_by.get_username() if invited_by else "system",
+        actor_label="system",  # when nobody invited (bootstrap)
         data={"role": str(role), "country": member_state_id or ""},
     )
     link = password_link(user, base_url)

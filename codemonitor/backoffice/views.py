@@ -5,14 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from codemonitor.accounts.access import secretariat_required
-from codemonitor.accounts.models import User
+from codemonitor.accounts.access import (
+    secretariat_admin,
+    secretariat_admin_required,
+    secretariat_required,
+)
 from codemonitor.backoffice.forms import InstrumentUploadForm
 from codemonitor.core.audit import audit_trail
 from codemonitor.core.languages import active as active_language
@@ -47,12 +50,13 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @secretariat_required
 def instrument_upload(request: HttpRequest) -> HttpResponse:
+    # Everyone in the Secretariat sees the page; storing a workbook is an administrator's write.
+    user = secretariat_admin(request) if request.method == "POST" else None
     form = InstrumentUploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["workbook"]
         try:
-            user = request.user if isinstance(request.user, User) else None
             result = instrument_version_upload(data=upload.read(), filename=upload.name, user=user)
         except InstrumentRefused as refused:
             errors = refused.errors
@@ -153,12 +157,10 @@ def stakeholder_report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @require_POST
-@secretariat_required
+@secretariat_admin_required
 def stakeholder_report_reopen(request: HttpRequest, report_id: int) -> HttpResponse:
+    user = secretariat_admin(request)
     report = get_object_or_404(selectors.stakeholder_reports(), pk=report_id)
-    user = request.user if isinstance(request.user, User) else None
-    if user is None or (not user.is_superuser and not user.has_perm("reporting.change_report")):
-        raise Http404
     try:
         report_reopen(report=report, user=user, reason=request.POST.get("reason", "")[:1000])
     except WorkflowError as error:

@@ -63,6 +63,10 @@ class Action(StrEnum):
     USER_PASSWORD_SET = "user.password.set"  # noqa: S105 (an action code, not a password)
     COUNTRY_CONTRIBUTOR_INVITED = "country.contributor.invited"
     COUNTRY_CONTRIBUTOR_REMOVED = "country.contributor.removed"
+    # The Django admin (reference data, accounts): which object, which fields, never the values.
+    ADMIN_OBJECT_ADDED = "admin.object.added"
+    ADMIN_OBJECT_CHANGED = "admin.object.changed"
+    ADMIN_OBJECT_DELETED = "admin.object.deleted"
 
 
 def personal_digest(value: Any) -> str:
@@ -87,12 +91,13 @@ def audit_log(
 ) -> AuditEntry:
     """Write one audit entry (in the caller's transaction, so it stands or falls with the change).
 
-    `actor_label` says who acted when there is no account (a respondent, the system); it defaults
-    to the account's name.
+    `actor_label` says who acted when there is no account (a respondent, the system). When an
+    account acted, the entry points to it and keeps no copy of its name (a name or an address is
+    personal data; accounts are deactivated, never deleted, so the pointer stays).
     """
     code = Action(action)  # an unlisted code is a programming error: ValueError
-    if actor_label is None:
-        actor_label = actor.get_username() if actor is not None else ""
+    if actor is not None or actor_label is None:
+        actor_label = ""
     return AuditEntry.objects.create(
         action=code.value,
         actor_id=actor.pk if actor is not None else None,

@@ -778,6 +778,14 @@ class _Checker:
                     "report_field",
                     _("the report field '%(value)s' cannot be inside a repeat") % {"value": wanted},
                 )
+            elif wanted == "contact_email" and not question.personal:
+                self.collector.error(
+                    sheet,
+                    row.number,
+                    "report_field",
+                    # Translators: personal_data is the name of a column, not to be translated.
+                    _("the contact_email question holds personal data: mark it personal_data yes"),
+                )
             elif wanted == "entity_name_consent" and not any(
                 choice.name == "yes" for choice in choices.get(question.list_name, [])
             ):

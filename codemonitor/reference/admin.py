@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from codemonitor.core.admin_audit import AuditedAdmin
 from codemonitor.reference.models import (
     CodeArticle,
     Language,
@@ -27,7 +28,7 @@ class RegionMembershipInline(admin.TabularInline[RegionMembership, MemberState])
 
 
 @admin.register(MemberState)
-class MemberStateAdmin(admin.ModelAdmin[MemberState]):
+class MemberStateAdmin(AuditedAdmin, admin.ModelAdmin[MemberState]):
     list_display = ["iso3", "iso_name", "display_name", "current_region"]
     search_fields = ["iso3", "iso2", "iso_name", "display_name"]
     readonly_fields = ["iso3", "iso2", "numeric", "iso_name"]
@@ -39,7 +40,7 @@ class MemberStateAdmin(admin.ModelAdmin[MemberState]):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin[Region]):
+class RegionAdmin(AuditedAdmin, admin.ModelAdmin[Region]):
     list_display = ["code", "name"]
 
 
@@ -54,7 +55,7 @@ class SafeguardsUploadForm(forms.Form):
 
 
 @admin.register(SafeguardsEdition)
-class SafeguardsEditionAdmin(admin.ModelAdmin[SafeguardsEdition]):
+class SafeguardsEditionAdmin(AuditedAdmin, admin.ModelAdmin[SafeguardsEdition]):
     list_display = ["year", "published", "country_count"]
     inlines = [SafeguardsEntryInline]
     change_list_template = "admin/reference/safeguardsedition/change_list.html"
@@ -109,10 +110,10 @@ class SafeguardsEditionAdmin(admin.ModelAdmin[SafeguardsEdition]):
 
 
 @admin.register(CodeArticle)
-class CodeArticleAdmin(admin.ModelAdmin[CodeArticle]):
+class CodeArticleAdmin(AuditedAdmin, admin.ModelAdmin[CodeArticle]):
     list_display = ["number", "title_en", "title_fr"]
 
 
 @admin.register(Language)
-class LanguageAdmin(admin.ModelAdmin[Language]):
+class LanguageAdmin(AuditedAdmin, admin.ModelAdmin[Language]):
     list_display = ["code", "english", "native", "direction", "complete"]

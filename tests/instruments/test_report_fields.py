@@ -7,7 +7,7 @@ import pytest
 from codemonitor.instruments.xlsform import check_workbook
 from tests.builders import xlsform
 
-HEADER = ["type", "name", "label::English (en)", "report_field"]
+HEADER = ["type", "name", "label::English (en)", "report_field", "personal_data"]
 CHOICES = [["list_name", "name", "label::English (en)"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]
 OTHER = [["list_name", "name", "label::English (en)"], ["ok", "1", "Yes"], ["ok", "0", "No"]]
 
@@ -21,7 +21,7 @@ def test_declared_report_fields_are_kept_on_the_form() -> None:
         [
             ["text", "org", "Organisation", "entity_name"],
             ["select_one yn", "agree", "Publish the name?", "entity_name_consent"],
-            ["text", "address", "Email", "contact_email"],
+            ["text", "address", "Email", "contact_email", "yes"],
         ]
     )
     assert result.ok, result.errors
@@ -55,13 +55,19 @@ def test_declared_report_fields_are_kept_on_the_form() -> None:
         ),
         (
             [
-                ["begin_repeat", "people", "People", ""],
-                ["text", "mail", "Email", "contact_email"],
-                ["end_repeat", "", "", ""],
+                ["begin_repeat", "people", "People", "", ""],
+                ["text", "mail", "Email", "contact_email", "yes"],
+                ["end_repeat", "", "", "", ""],
             ],
             CHOICES,
             "survey row 3, column D (report_field): the report field 'contact_email' cannot be "
             "inside a repeat",
+        ),
+        (
+            [["text", "mail", "Email", "contact_email"]],
+            CHOICES,
+            "survey row 2, column D (report_field): the contact_email question holds personal "
+            "data: mark it personal_data yes",
         ),
         (
             [["select_one ok", "agree", "Publish?", "entity_name_consent"]],

@@ -4,6 +4,7 @@ Answers to `personal_data` questions were logged in clear before: they are copie
 writes them now — that they changed, with keyed digests — so no personal value survives the move.
 """
 
+import ipaddress
 import json
 
 from django.db import migrations
@@ -17,6 +18,24 @@ def _digest(value):
         return ""
     text = json.dumps(value, sort_keys=True, default=str)
     return salted_hmac("codemonitor.audit.personal", text).hexdigest()[:20]
+
+
+def _network(ip):
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    return str(ipaddress.ip_network(f"{address}/{24 if address.version == 4 else 48}", strict=False))
+
+
+def _scrubbed(action, data):
+    """Entries written before personal data were kept out of the log, as they are written now."""
+    if not isinstance(data, dict):
+        return data
+    data = {key: value for key, value in data.items() if key not in {"email", "telephone"}}
+    if "ip" in data:
+        data["network"] = _network(str(data.pop("ip")))
+    return data
 
 
 def _personal_questions(schema):
@@ -61,11 +80,13 @@ def copy_entries(apps, schema_editor):
                 "old_digest": _digest(data.get("old")),
                 "new_digest": _digest(data.get("new")),
             }
+        data = _scrubbed(old.action, data)
         batch.append(
             New(
                 action=old.action,
                 actor_id=old.actor_id,
-                actor_label=old.actor_label,
+                # The account identifies who acted; its name (an address) is not copied.
+                actor_label="" if old.actor_id else old.actor_label,
                 at=old.at,
                 target_type=report_type if old.report_id else None,
                 target_id=old.report_id,
