@@ -1,4 +1,5 @@
-"""Daily housekeeping in the background worker: old rate-limit counters and expired sessions.
+"""Daily housekeeping in the background worker: old rate-limit counters, expired sessions, and
+finished background tasks (a queued email keeps its recipients and links in the task's row).
 
 Like the reminders, the task plans its own next run (03:00 Geneva); `manage.py maintenance
 --schedule` (run by `make run`) queues the first one, and never a second while one waits.
@@ -17,6 +18,8 @@ from django_tasks import task
 from codemonitor.core.throttle import throttle_prune
 
 GENEVA = ZoneInfo("Europe/Zurich")
+# Finished tasks are kept this long (to see what ran, and why one failed), then removed.
+TASKS_KEPT = dt.timedelta(days=7)
 RUN_AT = dt.time(3, 0)
 TASK_PATH = "codemonitor.core.maintenance.maintenance_run"
 
@@ -27,19 +30,34 @@ def sessions_clear_expired() -> None:
     engine.SessionStore.clear_expired()
 
 
+def tasks_prune_finished(*, now: dt.datetime | None = None) -> int:
+    """Remove background tasks that finished (or failed) more than TASKS_KEPT ago."""
+    from django_tasks_db.models import DBTaskResult
+
+    before = (now or timezone.now()) - TASKS_KEPT
+    removed, _by_model = DBTaskResult.objects.filter(
+        status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=before
+    ).delete()
+    return removed
+
+
 def maintenance_prune(*, now: dt.datetime | None = None) -> int:
-    """Remove old rate-limit counters and expired sessions; returns how many counters went."""
+    """Remove old rate-limit counters, expired sessions and old finished tasks; returns how many
+    counters went."""
     removed = throttle_prune(now=now)
     sessions_clear_expired()
+    tasks_prune_finished(now=now)
     return removed
 
 
 @task()
 def maintenance_run() -> int:
-    """Today's housekeeping, then the next run planned for 03:00 Geneva."""
-    removed = maintenance_prune()
-    maintenance_schedule()
-    return removed
+    """Today's housekeeping, then the next run planned for 03:00 Geneva (planned even when the
+    housekeeping fails, so that one bad day does not end the daily runs)."""
+    try:
+        return maintenance_prune()
+    finally:
+        maintenance_schedule()
 
 
 def maintenance_next_run(*, now: dt.datetime) -> dt.datetime:

@@ -32,6 +32,7 @@ from codemonitor.reporting.answers import (
     answer_save,
     answers_load,
 )
+from codemonitor.reporting.documents import document_remove
 from codemonitor.reporting.fields import field_key, parse_key, parse_value, value_digest
 from codemonitor.reporting.models import Answer, PersonalAnswer, Report
 
@@ -225,12 +226,17 @@ def row_add(
 def row_remove(
     *, report: Report, evaluation: Evaluation, repeat: str, row: str, user: User | None = None
 ) -> int:
-    """Remove one row of a table and every answer inside it, each removal audited.
+    """Remove one row of a table, every answer and document inside it, each removal audited.
 
     Returns how many answers were removed. All of it is one transaction: the row list, the
-    answers and their audit entries stand or fall together.
+    answers, the documents and their audit entries stand or fall together.
     """
+    question = evaluation.questions.get(repeat)
+    if question is None or question.kind != "repeat":
+        raise KeyError(repeat)
     parent_row, _sep, row_id = row.rpartition("/")
+    if parent_row and parent_row not in evaluation.instances(repeat):
+        raise KeyError(row)
     rows = evaluation.rows(repeat, parent_row)
     if row_id not in rows:
         raise KeyError(row)
@@ -242,6 +248,8 @@ def row_remove(
         answer_save(
             report=report, question=repeat, row=parent_row, value=remaining or None, user=user
         )
+        for document in list(report.files.filter(inside)):
+            document_remove(document=document, user=user)
         for model in (Answer, PersonalAnswer):
             doomed = list(
                 model.objects.filter(inside, report=report).values_list(

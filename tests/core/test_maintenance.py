@@ -111,3 +111,46 @@ def test_the_next_run_is_the_next_3_am_in_geneva(now, expected) -> None:
     planned = maintenance_next_run(now=now)
     assert planned == expected
     assert planned.astimezone(GENEVA).hour == 3
+
+
+def _task(status: str, finished_days_ago: float | None) -> DBTaskResult:
+    now = timezone.now()
+    return DBTaskResult.objects.create(
+        status=status,
+        args_kwargs={"args": [["someone@example.org"], "Subject", "Body"], "kwargs": {}},
+        task_path="codemonitor.core.mail.mail_deliver",
+        backend_name="default",
+        queue_name="default",
+        run_after=now,
+        finished_at=None
+        if finished_days_ago is None
+        else now - dt.timedelta(days=finished_days_ago),
+        exception_class_path="",
+        traceback="",
+    )
+
+
+@pytest.mark.django_db
+def test_finished_tasks_are_removed_after_a_week() -> None:
+    from codemonitor.core.maintenance import tasks_prune_finished
+
+    old_done, old_failed = _task("SUCCESSFUL", 8), _task("FAILED", 9)
+    recent, waiting = _task("SUCCESSFUL", 2), _task("READY", None)
+    assert tasks_prune_finished() == 2
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert left == {recent.pk, waiting.pk}
+    assert old_done.pk not in left and old_failed.pk not in left
+
+
+@pytest.mark.django_db
+def test_the_next_run_is_planned_even_when_housekeeping_fails(settings, monkeypatch) -> None:
+    from codemonitor.core import maintenance
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    settings.TASKS = DATABASE_TASKS
+    monkeypatch.setattr(maintenance, "maintenance_prune", broken)
+    with pytest.raises(RuntimeError):
+        maintenance_run.func()
+    assert DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").count() == 1

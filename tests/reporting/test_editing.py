@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.http import QueryDict
@@ -36,6 +37,7 @@ SURVEY = [
     ["begin_repeat", "staff", "Staff member"],
     ["text", "staff_name", "Name", "", "yes"],
     ["integer", "staff_years", "Years"],
+    ["file", "staff_cv", "CV"],
     ["end_repeat", "", ""],
     ["end_group", "", ""],
 ]
@@ -177,3 +179,39 @@ def test_confirming_a_carried_answer_keeps_its_value(report) -> None:
     stored = Answer.objects.get(report=report, question="org")
     assert (stored.value, stored.carried) == ("From last round", False)
     assert not answer_confirm(report=report, evaluation=evaluation, question="mail", row="")
+
+
+def test_removing_a_row_removes_its_documents(report, django_capture_on_commit_callbacks) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from codemonitor.reporting.documents import document_add
+    from codemonitor.reporting.models import ReportFile
+
+    evaluation = report_evaluation(report)
+    row = row_add(report=report, evaluation=evaluation, repeat="staff")
+    kept = row_add(report=report, evaluation=evaluation, repeat="staff")
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+    for where in (row, kept):
+        document_add(
+            report=report,
+            question="staff_cv",
+            row=where,
+            upload=SimpleUploadedFile("cv.pdf", pdf, content_type="application/pdf"),
+        )
+    stored = ReportFile.objects.get(report=report, row=row)
+    path = stored.file.path
+
+    with django_capture_on_commit_callbacks(execute=True):  # the file goes once the row is gone
+        row_remove(report=report, evaluation=evaluation, repeat="staff", row=row)
+
+    assert list(ReportFile.objects.filter(report=report).values_list("row", flat=True)) == [kept]
+    assert AuditEntry.objects.filter(report=report, action="report.document.removed").count() == 1
+    assert not Path(path).exists()
+
+
+def test_only_a_table_row_can_be_removed(report) -> None:
+    evaluation = report_evaluation(report)
+    field_save(report=report, evaluation=evaluation, key=field_key("consent"), raw="yes", version=0)
+    with pytest.raises(KeyError):
+        row_remove(report=report, evaluation=evaluation, repeat="consent", row="yes")
+    assert answers_load(report)["consent", ""] == "yes"
