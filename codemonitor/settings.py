@@ -59,7 +59,7 @@ def cache_config(url: str) -> dict[str, object]:
     """The shared cache from CACHE_URL: the database (default) or Redis (redis://, rediss://)."""
     common = {"KEY_PREFIX": envstr("CACHE_KEY_PREFIX", "codemonitor")}
     if not url or url == "database":
-        # The table is created by migration core.0002 (and `manage.py createcachetable`).
+        # The table is created by migration core.0003 (and `manage.py createcachetable`).
         return {
             **common,
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -199,3 +199,23 @@ def user_invite(
         context={"user": user, "link": link, "invited_by": invited_by, **(context or {})},
     )
     return user
+
+
+@transaction.atomic
+def contributor_remove(*, focal_point: User, person: User) -> None:
+    """A focal point removes a contributor of the same country: the account can no longer sign
+    in (it is kept, deactivated, so that its changes stay attributed)."""
+    if not (
+        focal_point.is_focal_point
+        and person.role == Role.CONTRIBUTOR
+        and person.member_state_id == focal_point.member_state_id
+    ):
+        raise PermissionError("only the focal point of the same country removes a contributor")
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    audit_log(
+        action=Action.COUNTRY_CONTRIBUTOR_REMOVED,
+        target=person,
+        actor=focal_point,
+        data={"country": person.member_state_id},
+    )

@@ -8,7 +8,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("contributors/", views.contributors, name="contributors"),
     path("authority/", views.authority, name="authority"),
-    path("contributors/<int:user_id>/remove/", views.contributor_remove, name="contributor_remove"),
+    path(
+        "contributors/<int:user_id>/remove/",
+        views.contributor_remove_view,
+        name="contributor_remove",
+    ),
     *page_urlpatterns(views.PAGES, "reports/<str:key>/"),
     path("reports/<str:key>/review/", views.review, name="review"),
     path("reports/<str:key>/submit/", views.submit, name="submit"),

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from codemonitor.accounts.access import national_user, signed_in_user
 from codemonitor.accounts.models import Role, User
-from codemonitor.accounts.services import InviteRefused, user_invite
-from codemonitor.core.audit import Action, audit_log, audit_trail
+from codemonitor.accounts.services import InviteRefused, contributor_remove, user_invite
+from codemonitor.core.audit import audit_trail
 from codemonitor.national.access import can_edit, get_national_report
 from codemonitor.registers.forms import AuthorityForm
 from codemonitor.registers.models import NationalAuthority, NationalAuthorityProposal
@@ -204,7 +204,7 @@ def contributors(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and user.is_focal_point and form.is_valid():
         try:
-            invited = user_invite(
+            user_invite(
                 email=form.cleaned_data["email"],
                 role=Role.CONTRIBUTOR,
                 member_state_id=user.member_state_id,
@@ -222,12 +222,6 @@ def contributors(request: HttpRequest) -> HttpResponse:
                 ),
             )
         else:
-            audit_log(
-                action=Action.COUNTRY_CONTRIBUTOR_INVITED,
-                target=invited,
-                actor=user,
-                data={"country": user.member_state_id},
-            )
             messages.success(request, _("The invitation is on its way."))
             return redirect("national:contributors")
     people = User.objects.filter(member_state_id=user.member_state_id, is_active=True).order_by(
@@ -242,7 +236,7 @@ def contributors(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def contributor_remove(request: HttpRequest, user_id: int) -> HttpResponse:
+def contributor_remove_view(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _require_national(request)
     if not user.is_focal_point:
         raise Http404
@@ -251,14 +245,7 @@ def contributor_remove(request: HttpRequest, user_id: int) -> HttpResponse:
     ).first()
     if person is None:
         raise Http404
-    person.is_active = False
-    person.save(update_fields=["is_active"])
-    audit_log(
-        action=Action.COUNTRY_CONTRIBUTOR_REMOVED,
-        target=person,
-        actor=user,
-        data={"country": user.member_state_id},
-    )
+    contributor_remove(focal_point=user, person=person)
     messages.success(request, _("%(email)s can no longer sign in.") % {"email": person.email})
     return redirect("national:contributors")
 

@@ -231,8 +231,8 @@ def row_remove(
     Returns how many answers were removed. All of it is one transaction: the row list, the
     answers, the documents and their audit entries stand or fall together.
     """
-    question = evaluation.questions.get(repeat)
-    if question is None or question.kind != "repeat":
+    table = evaluation.questions.get(repeat)
+    if table is None or table.kind != "repeat":
         raise KeyError(repeat)
     parent_row, _sep, row_id = row.rpartition("/")
     if parent_row and parent_row not in evaluation.instances(repeat):

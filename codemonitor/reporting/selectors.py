@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from codemonitor.instruments.engine import AnswerKey, AnswerValue, Evaluation, row_prefix
@@ -25,8 +25,11 @@ from codemonitor.reporting.models import Answer, PersonalAnswer, Report, Round, 
 GENEVA = ZoneInfo("Europe/Zurich")
 State = Report.State
 
-# A report counts for its round once it is submitted, whatever the Secretariat does with it next.
+# A report counts for its round once it is submitted, whatever the Secretariat does with it next:
+# in review, validated, or returned to its country for changes (then it was submitted before).
+# A stakeholder report that the Secretariat reopened is a draft again, in its respondent's hands.
 COUNTING_STATES = frozenset({State.SUBMITTED, State.IN_REVIEW, State.VALIDATED})
+RETURNED_AFTER_SUBMISSION = State.RETURNED
 # What is published after the embargo: validated national reports, submitted stakeholder reports.
 PUBLIC_STATES: dict[str, frozenset[str]] = {
     Instrument.Kind.NATIONAL: frozenset({State.VALIDATED}),
@@ -88,20 +91,29 @@ def reports_counting(
 ) -> QuerySet[Report]:
     """The reports of a round instrument that count.
 
-    Submitted (or further) reports; synthetic demonstration reports only in the demonstration
-    round. With `public`, only what may be shown to everyone: nothing before the round's
+    Submitted reports, in review, validated or returned after a submission; synthetic
+    demonstration reports only in the demonstration round. With `public`, only what may be shown to everyone: nothing before the round's
     publication date (Geneva), then validated national reports and submitted stakeholder reports.
     Whether a stakeholder's *name* may be shown is `public_entity_name`.
     """
-    reports = Report.objects.filter(round_instrument=round_instrument)
-    if not round_instrument.round.is_demo:
-        reports = reports.filter(is_demo=False)
+    reports = _of_round(round_instrument)
     if not public:
-        return reports.filter(state__in=COUNTING_STATES)
+        return reports.filter(
+            Q(state__in=COUNTING_STATES)
+            | Q(state=RETURNED_AFTER_SUBMISSION, submitted_at__isnull=False)
+        )
     if not round_is_public(round_instrument.round, now=now):
         return reports.none()
     kind = round_instrument.instrument_version.instrument.kind
     return reports.filter(state__in=PUBLIC_STATES.get(kind, frozenset()))
+
+
+def _of_round(round_instrument: RoundInstrument) -> QuerySet[Report]:
+    """A round instrument's reports; synthetic ones only in the demonstration round."""
+    reports = Report.objects.filter(round_instrument=round_instrument)
+    if not round_instrument.round.is_demo:
+        reports = reports.filter(is_demo=False)
+    return reports
 
 
 def public_entity_name(report: Report) -> str:
@@ -112,9 +124,10 @@ def public_entity_name(report: Report) -> str:
 
 
 def report_state_counts(round_instrument: RoundInstrument) -> dict[str, int]:
-    """How many reports of a round instrument are in each state (all of them, one query)."""
+    """How many reports of a round instrument are in each state (one query; synthetic reports
+    only in the demonstration round)."""
     rows = (
-        Report.objects.filter(round_instrument=round_instrument)
+        _of_round(round_instrument)
         .values_list("state")
         .annotate(count=Count("id"))
         .order_by()
@@ -131,9 +144,11 @@ class StateCount:
 
 
 def report_state_counts_by_round() -> list[StateCount]:
-    """Reports by round, instrument and state, for the back office's first page (one query)."""
+    """Reports by round, instrument and state, for the back office's first page (one query;
+    synthetic reports only in the demonstration round)."""
     rows = (
-        Report.objects.values_list(
+        Report.objects.filter(Q(is_demo=False) | Q(round_instrument__round__is_demo=True))
+        .values_list(
             "round_instrument__round__number", "instrument_version__instrument__code", "state"
         )
         .annotate(count=Count("id"))
@@ -206,7 +221,8 @@ def answers_table(
     `relevant_only`, answers the form's rules hide (a stale answer to a question that no longer
     applies) are left out, as on the report's own pages.
 
-    `reports` defaults to the reports that count (`reports_counting`).
+    `reports` defaults to the reports that count (`reports_counting`); reports of another round
+    instrument are left out. A report with no row in the deepest repeat asked for has no line.
     """
     form = round_instrument.instrument_version.form
     known = form.questions()
@@ -223,7 +239,11 @@ def answers_table(
             deepest = max(deepest, path, key=len)
         elif deepest[: len(path)] != path:
             raise ValueError("the questions are in different repeats: ask for each separately")
-    chosen = reports if reports is not None else reports_counting(round_instrument)
+    chosen = (
+        reports.filter(round_instrument=round_instrument)
+        if reports is not None
+        else reports_counting(round_instrument)
+    )
     report_ids = list(chosen.order_by("sequence").values_list("pk", flat=True))
     if not report_ids:
         return []

@@ -17,6 +17,7 @@ from codemonitor.reporting.selectors import (
     countries_by_region,
     countries_by_safeguards,
     public_entity_name,
+    report_state_counts,
     reports_counting,
     round_is_public,
 )
@@ -89,12 +90,25 @@ def test_submitted_reports_count_and_synthetic_ones_only_in_the_demo_round(refer
         report(use, 3, State.VALIDATED, country="IDN"),
     ]
     report(use, 4, State.DRAFT, country="KEN")
-    report(use, 5, State.RETURNED, country="PHL")
+    never_submitted = report(use, 5, State.RETURNED, country="PHL")
+    returned = report(use, 7, State.RETURNED, country="NPL")
+    returned.submitted_at = DEADLINE_2024
+    returned.save()
+    counted.append(returned)
     report(use, 6, State.VALIDATED, country="IND", demo=True)
     assert set(reports_counting(use)) == set(counted)
+    assert never_submitted not in reports_counting(use)
+    assert report_state_counts(use) == {
+        "submitted": 1,
+        "in_review": 1,
+        "validated": 1,
+        "draft": 1,
+        "returned": 2,
+    }
     use.round.is_demo = True
     use.round.save()
-    assert reports_counting(use).count() == 4
+    assert reports_counting(use).count() == 5
+    assert report_state_counts(use)["validated"] == 2
 
 
 def test_nothing_is_public_before_the_publication_day_in_geneva(reference) -> None:
