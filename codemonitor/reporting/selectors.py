@@ -92,8 +92,9 @@ def reports_counting(
     """The reports of a round instrument that count.
 
     Submitted reports, in review, validated or returned after a submission; synthetic
-    demonstration reports only in the demonstration round. With `public`, only what may be shown to everyone: nothing before the round's
-    publication date (Geneva), then validated national reports and submitted stakeholder reports.
+    demonstration reports only in the demonstration round. With `public`, only what may be
+    shown to everyone: nothing before the round's publication date (Geneva), then validated
+    national reports and submitted stakeholder reports.
     Whether a stakeholder's *name* may be shown is `public_entity_name`.
     """
     reports = _of_round(round_instrument)
