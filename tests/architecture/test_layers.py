@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -124,6 +125,41 @@ def project_modules() -> list[tuple[str, str]]:
         module = ".".join(relative.parts).removesuffix(".__init__")
         found.append((module, path.read_text(encoding="utf-8")))
     return found
+
+
+_AUDIENCE_NAMES = "|".join(sorted(AUDIENCES))
+AUDIENCE_URL = re.compile(rf"^({_AUDIENCE_NAMES}):[\w-]+$")
+TEMPLATE_URL = re.compile(rf"{{%\s*url\s+['\"]({_AUDIENCE_NAMES}):")
+
+
+def audience_urls_named(module: str, source: str) -> list[str]:
+    """URL names of an audience written in a module (`reverse("national:page")` and the like)."""
+    return [
+        f"{module} names the URL {node.value!r} of an audience"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and AUDIENCE_URL.match(node.value)
+    ]
+
+
+def test_the_domain_never_names_an_audience_url() -> None:
+    found = [
+        line
+        for module, source in project_modules()
+        if app_of(module) in DOMAIN
+        for line in audience_urls_named(module, source)
+    ]
+    for app in DOMAIN:
+        for template in sorted((ROOT / app).glob("templates/**/*.html")):
+            if TEMPLATE_URL.search(template.read_text(encoding="utf-8")):
+                found.append(f"{template.relative_to(ROOT)} links to a page of an audience")
+    assert found == []
+    # The check sees a reversed audience URL, and only that.
+    assert audience_urls_named("codemonitor.reporting.fake", 'reverse("national:page")')
+    assert not audience_urls_named("codemonitor.reporting.fake", 'kind = "national"')
+    assert TEMPLATE_URL.search("<a href=\"{% url 'national:page' report.pk 1 %}\">")
+    assert not TEMPLATE_URL.search("{% url 'accounts:sign_in' %}")
 
 
 def test_the_layers_point_down() -> None:
