@@ -23,7 +23,7 @@ def _admin_audit(request: HttpRequest, obj: models.Model, action: Action, change
     audit_log(
         action=action,
         actor=user,
-        target=obj if isinstance(obj.pk, int) else None,
+        target=obj,
         data={"model": obj._meta.label_lower, "object": str(obj.pk), "change": change},
     )
 

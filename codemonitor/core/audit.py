@@ -25,6 +25,9 @@ from django.utils.crypto import salted_hmac
 
 from codemonitor.core.models import AuditEntry
 
+# Where an entry keeps the key of a target whose primary key is text.
+TEXT_KEY = "target_key"
+
 
 class Action(StrEnum):
     # Reports: their life, their answers, their documents.
@@ -98,19 +101,29 @@ def audit_log(
     code = Action(action)  # an unlisted code is a programming error: ValueError
     if actor is not None or actor_label is None:
         actor_label = ""
+    entry_data = dict(data or {})
+    target_id = None
+    if target is not None:
+        if isinstance(target.pk, int):
+            target_id = target.pk
+        else:  # a text key (a Member State's ISO code): kept in the data, found by audit_trail
+            entry_data[TEXT_KEY] = str(target.pk)
     return AuditEntry.objects.create(
         action=code.value,
         actor_id=actor.pk if actor is not None else None,
         actor_label=actor_label[:200],
         at=at or timezone.now(),
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
-        target_id=target.pk if target is not None else None,
-        data=dict(data or {}),
+        target_id=target_id,
+        data=entry_data,
     )
 
 
 def audit_trail(target: models.Model) -> models.QuerySet[AuditEntry]:
     """Every entry about one object, oldest first."""
-    return AuditEntry.objects.filter(
-        target_type=ContentType.objects.get_for_model(target), target_id=target.pk
-    ).select_related("actor")
+    entries = AuditEntry.objects.filter(target_type=ContentType.objects.get_for_model(target))
+    if isinstance(target.pk, int):
+        entries = entries.filter(target_id=target.pk)
+    else:
+        entries = entries.filter(target_id__isnull=True, **{f"data__{TEXT_KEY}": str(target.pk)})
+    return entries.select_related("actor")

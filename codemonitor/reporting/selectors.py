@@ -127,12 +127,7 @@ def public_entity_name(report: Report) -> str:
 def report_state_counts(round_instrument: RoundInstrument) -> dict[str, int]:
     """How many reports of a round instrument are in each state (one query; synthetic reports
     only in the demonstration round)."""
-    rows = (
-        _of_round(round_instrument)
-        .values_list("state")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
+    rows = _of_round(round_instrument).values_list("state").annotate(count=Count("id")).order_by()
     return dict(rows)
 
 

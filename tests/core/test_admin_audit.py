@@ -28,6 +28,7 @@ def test_an_admin_change_is_audited_without_values(rf, secretariat, reference) -
         "model": "reference.memberstate",
         "object": "GHA",
         "change": [{"changed": {"fields": ["Display name"]}}],
+        "target_key": "GHA",
     }
     added = AuditEntry.objects.get(action="admin.object.added")
     assert added.target == secretariat and "secretariat@example.org" not in str(added.data)

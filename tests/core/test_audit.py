@@ -15,13 +15,18 @@ def test_an_unlisted_action_code_is_refused(secretariat) -> None:
 
 
 def test_an_entry_names_its_target_of_any_kind(secretariat, reference) -> None:
-    from codemonitor.reference.models import SafeguardsEdition
+    from codemonitor.reference.models import MemberState, SafeguardsEdition
 
     edition = SafeguardsEdition.objects.get(year=2023)
     entry = audit_log(action=Action.USER_INVITED, actor=secretariat, target=secretariat)
     assert (entry.actor, entry.actor_label) == (secretariat, "")  # no copy of the name
     assert list(audit_trail(secretariat)) == [entry]
     assert list(audit_trail(edition)) == []  # another type, even if the ids were equal
+    ghana = MemberState.objects.get(pk="GHA")
+    about_ghana = audit_log(action=Action.ADMIN_OBJECT_CHANGED, actor=secretariat, target=ghana)
+    assert about_ghana.target_id is None and about_ghana.data["target_key"] == "GHA"
+    assert list(audit_trail(ghana)) == [about_ghana]
+    assert list(audit_trail(MemberState.objects.get(pk="FRA"))) == []
 
 
 def test_the_personal_digest_tells_values_apart_and_hides_them() -> None:
