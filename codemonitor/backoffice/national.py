@@ -23,10 +23,12 @@ from codemonitor.reporting.models import Report, Round, RoundInstrument
 from codemonitor.reporting.presenter import ReportPages
 from codemonitor.reporting.selectors import (
     REGIONS,
+    carried_questions,
     deadline_date,
     national_reports,
     regions_on,
     report_state_counts,
+    reports_by_country,
 )
 from codemonitor.reporting.services import WorkflowError
 from codemonitor.reporting.workflow import (
@@ -58,7 +60,7 @@ def round_overview(request: HttpRequest, number: int) -> HttpResponse:
     region = request.GET.get("region", "")
     state = request.GET.get("state", "")
     regions = regions_on(deadline_date(round_instrument))
-    reports = {r.member_state_id: r for r in round_instrument.reports.all()}
+    reports = reports_by_country(round_instrument)
     focal_points = focal_points_by_country()
     rows = []
     for member in MemberState.objects.order_by("iso3"):
@@ -139,7 +141,7 @@ def national_report(request: HttpRequest, report_id: int) -> HttpResponse:
             "comments": report.comments.select_related("author"),
             "people": User.objects.filter(member_state_id=report.member_state_id, is_active=True),
             "is_admin": is_secretariat_admin(request),
-            "carried": report.answers.filter(carried=True).values_list("question", flat=True),
+            "carried": carried_questions(report),
         },
     )
 

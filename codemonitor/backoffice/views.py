@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -23,7 +23,7 @@ from codemonitor.core.languages import from_django
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.instruments.services import InstrumentRefused, instrument_version_upload
 from codemonitor.reporting import selectors
-from codemonitor.reporting.models import Report, Round
+from codemonitor.reporting.models import Report
 from codemonitor.reporting.presenter import ReportPages
 from codemonitor.reporting.services import WorkflowError, report_reopen
 
@@ -31,7 +31,7 @@ from codemonitor.reporting.services import WorkflowError, report_reopen
 @require_safe
 @secretariat_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    rounds = Round.objects.annotate(report_count=Count("instruments__reports")).order_by("-number")
+    rounds = selectors.rounds_with_report_counts()
     states = selectors.report_state_counts_by_round()
     return render(request, "backoffice/dashboard.html", {"rounds": rounds, "states": states})
 

@@ -34,6 +34,7 @@ class Action(StrEnum):
     REPORT_STARTED = "report.started"
     REPORT_LINK_SENT = "report.link.sent"
     REPORT_EMAIL_CONFIRMED = "report.email.confirmed"
+    REPORT_LANGUAGE_CHANGED = "report.language.changed"
     REPORT_ANSWER_CHANGED = "report.answer.changed"
     REPORT_ANSWER_REMOVED = "report.answer.removed"
     REPORT_DOCUMENT_ADDED = "report.document.added"

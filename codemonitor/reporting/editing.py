@@ -280,6 +280,26 @@ def row_remove(
     return removed
 
 
+def report_language_set(
+    *, report: Report, language: str, user: User | None = None, actor_label: str = ""
+) -> bool:
+    """The language of a report's pages and emails; True if it changed (and was audited)."""
+    if language == report.language:
+        return False
+    with transaction.atomic():
+        previous = report.language
+        report.language = language
+        Report.objects.filter(pk=report.pk).update(language=language)
+        audit_log(
+            action=Action.REPORT_LANGUAGE_CHANGED,
+            target=report,
+            actor=user,
+            actor_label=actor_label,
+            data={"old": previous, "new": language},
+        )
+    return True
+
+
 def report_page_visit(*, report: Report, page: str) -> None:
     """Mark a page as visited (a page counts as done once visited and without problems)."""
     if page not in report.visited_pages:

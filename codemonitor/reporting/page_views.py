@@ -36,6 +36,7 @@ from codemonitor.reporting.editing import (
     field_save,
     page_save,
     report_evaluation,
+    report_language_set,
     report_page_visit,
     row_add,
     row_remove,
@@ -78,11 +79,13 @@ class ReportPageViews:
     # -- shared ------------------------------------------------------------------------------
 
     def sync_language(self, request: HttpRequest, report: Report) -> None:
-        """The language picked in the interface is the report's (pages and emails)."""
-        language = active_language()
-        if language != report.language:
-            report.language = language
-            Report.objects.filter(pk=report.pk).update(language=language)
+        """The language that the people filling in the report pick in the interface is the
+        report's (pages and emails); a reader (the Secretariat) does not change it."""
+        if self.editable(request, report):
+            user, label = self.actor(request)
+            report_language_set(
+                report=report, language=active_language(), user=user, actor_label=label
+            )
 
     def urls(self, report: Report, number: int) -> dict[str, str]:
         key, ns = self.key(report), self.namespace

@@ -153,6 +153,30 @@ def report_state_counts_by_round() -> list[StateCount]:
     return [StateCount(number, code, state, count) for number, code, state, count in rows]
 
 
+def reports_by_country(round_instrument: RoundInstrument) -> dict[str, Report]:
+    """A national round instrument's reports by the ISO3 code of their Member State."""
+    return {
+        str(report.member_state_id): report
+        for report in _of_round(round_instrument).filter(member_state__isnull=False)
+    }
+
+
+def rounds_with_report_counts() -> QuerySet[Round]:
+    """Every round, newest first, with `report_count` (synthetic reports only in the
+    demonstration round)."""
+    real = Q(instruments__reports__is_demo=False) | Q(is_demo=True)
+    return Round.objects.annotate(report_count=Count("instruments__reports", filter=real)).order_by(
+        "-number"
+    )
+
+
+def carried_questions(report: Report) -> list[str]:
+    """The questions whose answers were carried over from the previous round, unconfirmed."""
+    return list(
+        Answer.objects.filter(report=report, carried=True).values_list("question", flat=True)
+    )
+
+
 # -- regions and the safeguards list ----------------------------------------------------------
 
 
