@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -58,6 +61,9 @@ def report_pdf(report: Report) -> bytes:
     return bytes(HTML(string=html).write_pdf())
 
 
+BLANK_PDF_KEPT = 7 * 24 * 3600  # seconds
+
+
 def blank_pdf(version: InstrumentVersion, language: str = "en") -> bytes:
     """An instrument with every question, hint and choice, to read or fill in on paper."""
     from weasyprint import HTML
@@ -82,7 +88,16 @@ def blank_pdf(version: InstrumentVersion, language: str = "en") -> bytes:
                 "blank": True,
             },
         )
-    return bytes(HTML(string=html).write_pdf())
+    # The blank instrument holds no answer and is the same for everyone: its PDF is kept in the
+    # shared cache, keyed by the page it is made from (a new version, translation or template
+    # makes another page, so another key).
+    key = "blank-pdf:" + hashlib.sha256(html.encode()).hexdigest()
+    cached = cache.get(key)
+    if isinstance(cached, bytes):
+        return cached
+    pdf = bytes(HTML(string=html).write_pdf())
+    cache.set(key, pdf, timeout=BLANK_PDF_KEPT)
+    return pdf
 
 
 def _blank_nodes(
