@@ -3,47 +3,63 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
+import runpy
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def settings_in_subprocess(env: dict[str, str], expression: str) -> subprocess.CompletedProcess:
+@dataclass
+class Outcome:
+    """What reading the settings gave: like a finished process (code, output, error)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def settings_for(env: dict[str, str], expression: str) -> Outcome:
+    """Read `codemonitor/settings.py` afresh with exactly this environment (plus the process's
+    unrelated variables) and evaluate `expression` on it, in this process.
+
+    The module is executed from its file into a new namespace, as a fresh interpreter would
+    import it, without touching the settings this test run uses; the environment is restored
+    afterwards. An error while reading (ImproperlyConfigured) is the outcome's `stderr`.
+    """
     clean = {
         k: v
         for k, v in os.environ.items()
         if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "ALLOWED_HOSTS"}
+        and not k.startswith(("CACHE_", "S3_", "STORAGE_", "SESSION_", "THROTTLE_"))
     }
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
-            "'codemonitor.settings'); from django.conf import settings; "
-            f"print({expression})",
-        ],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update({**clean, **env})
+    try:
+        namespace = runpy.run_path(str(ROOT / "codemonitor" / "settings.py"))
+        value = eval(expression, {"settings": SimpleNamespace(**namespace)})
+    except Exception as error:  # the outcome of reading, as a process would print it
+        return Outcome(1, "", f"{type(error).__module__}.{type(error).__name__}: {error}")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return Outcome(0, f"{value}\n", "")
 
 
 @pytest.mark.parametrize("key", ["", "short", "django-insecure-" + "x" * 60, "a" * 60])
 def test_production_refuses_an_insecure_secret_key(key: str) -> None:
-    result = settings_in_subprocess({"SECRET_KEY": key}, "settings.SECRET_KEY")
+    result = settings_for({"SECRET_KEY": key}, "settings.SECRET_KEY")
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY" in result.stderr
 
 
 def test_debug_allows_a_development_key() -> None:
-    result = settings_in_subprocess({"DEBUG": "1"}, "settings.DEBUG")
+    result = settings_for({"DEBUG": "1"}, "settings.DEBUG")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
 
@@ -57,7 +73,7 @@ def test_everything_is_read_from_the_environment(tmp_path: Path) -> None:
         "EMAIL_PORT": "2525",
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
-    result = settings_in_subprocess(
+    result = settings_for(
         env,
         "(settings.DEBUG, settings.DATABASES['default']['ENGINE'], "
         "settings.DATABASES['default']['PORT'], settings.ALLOWED_HOSTS, "
@@ -78,6 +94,6 @@ def test_everything_is_read_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_bad_values_say_which_variable() -> None:
-    result = settings_in_subprocess({"DEBUG": "perhaps"}, "settings.DEBUG")
+    result = settings_for({"DEBUG": "perhaps"}, "settings.DEBUG")
     assert result.returncode != 0
     assert "DEBUG must be a yes/no value" in result.stderr

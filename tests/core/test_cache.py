@@ -14,7 +14,7 @@ from django.core.cache import caches
 from django.db import connection
 
 from tests.core.conftest import REDIS_URL, redis_client
-from tests.test_settings import ROOT, settings_in_subprocess
+from tests.test_settings import ROOT, settings_for
 
 KEY = "k" * 30 + "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -115,14 +115,14 @@ def test_the_redis_cache_in_this_process(redis_cache, redis_prefix) -> None:
     ],
 )
 def test_bad_values_are_refused_saying_which_variable(env, message) -> None:
-    result = settings_in_subprocess({"SECRET_KEY": KEY, **env}, "settings.CACHES")
+    result = settings_for({"SECRET_KEY": KEY, **env}, "settings.CACHES")
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
 
 
 def test_defaults_are_database_everything() -> None:
-    result = settings_in_subprocess(
+    result = settings_for(
         {"SECRET_KEY": KEY},
         "__import__('json').dumps([settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE,"
         " settings.THROTTLE_STORE, settings.STORAGES['default']['BACKEND']])",
@@ -137,7 +137,7 @@ def test_defaults_are_database_everything() -> None:
 
 
 def test_sessions_can_also_be_kept_in_the_cache() -> None:
-    result = settings_in_subprocess(
+    result = settings_for(
         {"SECRET_KEY": KEY, "SESSION_STORE": "cached_db"}, "settings.SESSION_ENGINE"
     )
     assert result.returncode == 0, result.stderr

@@ -1,7 +1,9 @@
 """Documents in S3-compatible object storage (STORAGE_BACKEND=s3), against a real local server.
 
 moto's server listens on 127.0.0.1 in this process; the storage settings are the ones the
-settings module makes from the S3_* variables, read in a fresh Python.
+settings module makes from the S3_* variables, read afresh (tests.test_settings.settings_for).
+moto and boto3 are imported by the fixture: they take a second to import, which the rest of the
+suite need not wait for.
 """
 
 from __future__ import annotations
@@ -9,15 +11,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import boto3  # type: ignore[import-untyped]  # boto3 ships no types
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from moto.server import ThreadedMotoServer
 
 from codemonitor.reporting.documents import document_add, document_remove
 from codemonitor.reporting.models import ReportFile
 from tests.stakeholders.helpers import start_report
-from tests.test_settings import settings_in_subprocess
+from tests.test_settings import settings_for
 
 PDF = b"%PDF-1.4\n% a small document kept in the bucket\n%%EOF\n"
 BUCKET = "codemonitor-documents"
@@ -26,6 +26,9 @@ PUBLIC = "http://acs.amazonaws.com/groups/global/AllUsers"
 
 @pytest.fixture
 def s3(settings):
+    import boto3  # type: ignore[import-untyped]  # boto3 ships no types
+    from moto.server import ThreadedMotoServer
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -40,7 +43,7 @@ def s3(settings):
         "S3_SECRET_ACCESS_KEY": "test-secret-key",
         "S3_ADDRESSING_STYLE": "path",
     }
-    result = settings_in_subprocess(env, "__import__('json').dumps(settings.STORAGES['default'])")
+    result = settings_for(env, "__import__('json').dumps(settings.STORAGES['default'])")
     assert result.returncode == 0, result.stderr
     storage = json.loads(result.stdout)
     assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
