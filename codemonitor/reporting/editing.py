@@ -209,12 +209,7 @@ def row_add(
     user: User | None = None,
 ) -> str:
     """Add a row to a table (a repeat); returns its id. KeyError or ValueError when refused."""
-    question = evaluation.questions.get(repeat)
-    if question is None or question.kind != "repeat":
-        raise KeyError(repeat)
-    if parent_row and parent_row not in evaluation.instances(repeat):
-        raise KeyError(parent_row)
-    rows = evaluation.rows(repeat, parent_row)
+    rows = _table_rows(evaluation, repeat, parent_row)
     if len(rows) >= MAX_ROWS:
         raise ValueError(_("A table may have at most 200 rows."))
     row_id = secrets.token_hex(4)
@@ -231,13 +226,8 @@ def row_remove(
     Returns how many answers were removed. All of it is one transaction: the row list, the
     answers, the documents and their audit entries stand or fall together.
     """
-    table = evaluation.questions.get(repeat)
-    if table is None or table.kind != "repeat":
-        raise KeyError(repeat)
     parent_row, _sep, row_id = row.rpartition("/")
-    if parent_row and parent_row not in evaluation.instances(repeat):
-        raise KeyError(row)
-    rows = evaluation.rows(repeat, parent_row)
+    rows = _table_rows(evaluation, repeat, parent_row)
     if row_id not in rows:
         raise KeyError(row)
     remaining = [r for r in rows if r != row_id]
@@ -298,6 +288,17 @@ def report_language_set(
             data={"old": previous, "new": language},
         )
     return True
+
+
+def _table_rows(evaluation: Evaluation, repeat: str, parent_row: str) -> list[str]:
+    """The row ids of a table under one row of its enclosing table; KeyError if `repeat` is not
+    a table or that enclosing row does not exist."""
+    table = evaluation.questions.get(repeat)
+    if table is None or table.kind != "repeat":
+        raise KeyError(repeat)
+    if parent_row and parent_row not in evaluation.instances(repeat):
+        raise KeyError(parent_row)
+    return evaluation.rows(repeat, parent_row)
 
 
 def report_page_visit(*, report: Report, page: str) -> None:

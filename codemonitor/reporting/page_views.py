@@ -260,7 +260,7 @@ class ReportPageViews:
                 status=409,
             )
         pages = ReportPages(report, evaluation=evaluation)
-        number = self._number(request, pages)
+        number = self._number(request, report)
         done, total = pages.progress()
         return JsonResponse(
             {
@@ -275,22 +275,25 @@ class ReportPageViews:
         )
 
     @staticmethod
-    def _number(request: HttpRequest, pages: ReportPages) -> int:
+    def _number(request: HttpRequest, report: Report) -> int:
+        """The page number a request came from, within the report's pages."""
         try:
             number = int(request.POST.get("page", "1"))
         except ValueError:
             number = 1
-        return min(max(1, number), len(pages.pages))
+        return min(max(1, number), len(report.instrument_version.form.pages()))
 
     def rows(self, request: HttpRequest, key: str) -> HttpResponse:
         report = self.get_report(request, key, write=True)
         if not self.editable(request, report):
             return self.locked_redirect(report)
-        pages = ReportPages(report)
         self.row_action(
-            report, pages.evaluation, request.POST.get("action", ""), self.actor(request)[0]
+            report,
+            report_evaluation(report),
+            request.POST.get("action", ""),
+            self.actor(request)[0],
         )
-        return redirect(f"{self.namespace}:page", self.key(report), self._number(request, pages))
+        return redirect(f"{self.namespace}:page", self.key(report), self._number(request, report))
 
     def upload(self, request: HttpRequest, key: str) -> HttpResponse:
         """One file sent by the page's script; the rest of the page is untouched either way."""

@@ -283,33 +283,22 @@ def answers_table(
             round_instrument=round_instrument, report_id__in=report_ids
         ).values_list("report_id", "question", "row", "value"):
             personal.setdefault(report_id, {})[question, row] = value
+    # The question in the deepest repeat: its instances are the table's lines.
+    innermost = max(questions, key=lambda name: len(paths.get(name, ())))
     table: list[dict[str, AnswerValue]] = []
     for report_id in report_ids:
         answers = by_report[report_id]
-        evaluation = (
-            Evaluation(form, {**answers, **personal.get(report_id, {})}) if relevant_only else None
-        )
-        rows = [""]
-        for repeat in deepest:
-            rows = [
-                f"{parent}/{row_id}" if parent else row_id
-                for parent in rows
-                for row_id in _row_ids(answers.get((repeat, parent)))
-            ]
-        for row_path in rows:
+        evaluation = Evaluation(form, {**answers, **personal.get(report_id, {})})
+        for row_path in evaluation.instances(innermost):
             line: dict[str, AnswerValue] = {"report": report_id, "row": row_path}
             for name in questions:
                 at = row_prefix(row_path, len(paths.get(name, ())))
                 value = answers.get((name, at))
-                if evaluation is not None and not evaluation.relevant(name, at):
+                if relevant_only and not evaluation.relevant(name, at):
                     value = None
                 line[name] = value
             table.append(line)
     return table
-
-
-def _row_ids(stored: AnswerValue) -> list[str]:
-    return [str(item) for item in stored] if isinstance(stored, list) else []
 
 
 def answers_count_by(table: Iterable[dict[str, AnswerValue]], question: str) -> dict[str, int]:
