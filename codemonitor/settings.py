@@ -291,6 +291,10 @@ RATE_START_PER_EMAIL = (envint("RATE_START_PER_EMAIL", 5), 3600)
 RATE_LINK_PER_EMAIL = (envint("RATE_LINK_PER_EMAIL", 5), 3600)
 RATE_UPLOAD_PER_IP = (envint("RATE_UPLOAD_PER_IP", 120), 3600)
 RATE_UPLOAD_PER_EMAIL = (envint("RATE_UPLOAD_PER_EMAIL", 60), 3600)
+# Autosaves per report and per address, each a minute: someone typing saves a field every few
+# seconds; a whole office behind one address stays under the second.
+RATE_AUTOSAVE_PER_REPORT = (envint("RATE_AUTOSAVE_PER_REPORT", 120), 60)
+RATE_AUTOSAVE_PER_IP = (envint("RATE_AUTOSAVE_PER_IP", 1200), 60)
 
 # Email.
 EMAIL_HOST = envstr("EMAIL_HOST", "127.0.0.1")

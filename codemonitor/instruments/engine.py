@@ -34,6 +34,15 @@ AnswerValue = str | int | float | list[str] | None
 Answers = Mapping[AnswerKey, AnswerValue]
 
 MAX_TEXT = 20000  # characters in one text answer
+
+
+def too_long_message(length: int) -> str:
+    """What a person is told of a text answer over MAX_TEXT characters."""
+    return _(
+        "This answer has %(length)s characters; at most %(limit)s are accepted. "
+        "Shorten it, or attach the text as a document."
+    ) % {"length": length, "limit": MAX_TEXT}
+
 _INTEGER_RE = re.compile(r"^\s*-?\d+\s*$")
 _DECIMAL_RE = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
 
@@ -296,10 +305,7 @@ class Evaluation:
     def _type_problem(self, question: Question, stored: Any, row: str) -> str | None:
         kind = question.kind
         if kind == "text" and len(str(stored)) > MAX_TEXT:
-            return _(
-                "This answer has %(length)s characters; at most %(limit)s are accepted. "
-                "Shorten it, or attach the text as a document."
-            ) % {"length": len(str(stored)), "limit": MAX_TEXT}
+            return too_long_message(len(str(stored)))
         if kind == "integer":
             if isinstance(stored, bool) or not (
                 isinstance(stored, int) or (isinstance(stored, str) and _INTEGER_RE.match(stored))

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,7 +64,9 @@ class NationalPages(ReportPageViews):
         comments: dict[str, list[QuestionComment]] = {}
         for comment in report.comments.filter(resolved_at__isnull=True):
             comments.setdefault(field_key(comment.question, comment.row), []).append(comment)
-        return {"comments": comments, "national": True}
+        user = signed_in_user(request)
+        resume = resume_token(user, report) if user and self.editable(request, report) else ""
+        return {"comments": comments, "national": True, "resume_token": resume}
 
     def page(self, request: HttpRequest, key: str, number: int) -> HttpResponse:
         """As for every audience; and a session that ended loses nothing.
@@ -73,33 +76,41 @@ class NationalPages(ReportPageViews):
         """
         if not request.user.is_authenticated:
             if request.method == "POST":
-                request.session[PENDING_POST] = {
-                    "path": request.path,
-                    "data": {
-                        k: request.POST.getlist(k)
-                        for k in request.POST
-                        if k != "csrfmiddlewaretoken"
-                    },
-                }
+                pending_keep(request, key)
             return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
         pending = request.session.get(PENDING_POST)
         if request.method == "GET" and pending and pending.get("path") == request.path:
             del request.session[PENDING_POST]
-            data = QueryDict(mutable=True)
-            for name, values in pending["data"].items():
-                data.setlist(name, values)
-            report = self.get_report(request, key, write=True)
-            if self.editable(request, report):
-                evaluation = report_evaluation(report)
-                if 1 <= number <= len(evaluation.form.pages()):
-                    user, _label = self.actor(request)
-                    page_save(
-                        report=report, evaluation=evaluation, page=number, data=data, user=user
-                    )
-                    messages.success(
-                        request, _("The answers you sent before signing in again are saved.")
-                    )
+            self._pending_save(request, key, number, pending)
         return super().page(request, key, number)
+
+    def _pending_save(
+        self, request: HttpRequest, key: str, number: int, pending: dict[str, Any]
+    ) -> None:
+        """Save the page kept while its author signed in again — only if it was theirs."""
+        if pending.get("user") != request.user.pk:
+            return
+        if pending.get("too_big"):
+            messages.error(
+                request,
+                _(
+                    "The page you sent before signing in again was too large to keep; enter "
+                    "its answers again."
+                ),
+            )
+            return
+        data = QueryDict(mutable=True)
+        for name, values in pending["data"].items():
+            data.setlist(name, values)
+        report = self.get_report(request, key, write=True)
+        if self.editable(request, report):
+            evaluation = report_evaluation(report)
+            if 1 <= number <= len(evaluation.form.pages()):
+                user, _label = self.actor(request)
+                page_save(report=report, evaluation=evaluation, page=number, data=data, user=user)
+                messages.success(
+                    request, _("The answers you sent before signing in again are saved.")
+                )
 
     def autosave(self, request: HttpRequest, key: str) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -119,6 +130,46 @@ class NationalPages(ReportPageViews):
 
 
 PENDING_POST = "national_pending_post"
+PENDING_SALT = "national.pending-post"
+# How much of a page sent after the session ended is kept while its author signs in again.
+PENDING_MAX_BYTES = 256 * 1024
+# How long a page drawn for someone may be sent back to be kept (sessions end after two weeks).
+PENDING_MAX_AGE = 15 * 24 * 3600
+
+
+def resume_token(user: User, report: Report) -> str:
+    """Signed into each page drawn for a national user: who it was drawn for, which report."""
+    return signing.dumps({"u": user.pk, "r": report.pk}, salt=PENDING_SALT, compress=True)
+
+
+def pending_keep(request: HttpRequest, key: str) -> None:
+    """A page sent without a session is kept only if it was drawn for someone who may change
+    this report (its signed token says who and which report), and only up to a size."""
+    try:
+        drawn_for = signing.loads(
+            request.POST.get("resume", ""), salt=PENDING_SALT, max_age=PENDING_MAX_AGE
+        )
+    except signing.BadSignature:
+        return
+    if not isinstance(drawn_for, dict) or str(drawn_for.get("r")) != key:
+        return
+    author_pk, report_pk = drawn_for.get("u"), drawn_for.get("r")
+    if not isinstance(author_pk, int) or not isinstance(report_pk, int):
+        return
+    author = User.objects.filter(pk=author_pk, is_active=True).first()
+    report = Report.objects.filter(pk=report_pk).first()
+    if author is None or report is None or author.member_state_id != report.member_state_id:
+        return
+    data = {k: request.POST.getlist(k) for k in request.POST if k not in ("csrfmiddlewaretoken",)}
+    size = sum(len(k) + sum(len(v) for v in values) for k, values in data.items())
+    kept: dict[str, Any] = {"path": request.path, "user": author.pk}
+    if size > PENDING_MAX_BYTES:
+        kept["too_big"] = True
+    else:
+        kept["data"] = data
+    request.session[PENDING_POST] = kept
+
+
 PAGES = NationalPages()
 
 

@@ -6,6 +6,8 @@ autosave stays cheap and two people on different fields never touch the same row
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +34,27 @@ class StaleAnswer(Exception):
     def __init__(self, current: AnyAnswer) -> None:
         super().__init__(f"{current.question} is at version {current.version}")
         self.current = current
+
+
+class ReportClosed(Exception):
+    """The report is not open for changes (it was submitted, or is being reviewed)."""
+
+
+# The states in which a report's answers may change: a draft, and a national report returned
+# to the country for changes.
+ANSWERS_OPEN = frozenset({Report.State.DRAFT, Report.State.RETURNED})
+
+
+def report_hold_open(report: Report, now: Any) -> None:
+    """Inside a transaction: lock the report's row if its answers may change, else ReportClosed.
+
+    Submitting locks the same row before it checks the answers, so once a submission's check
+    has begun no save of that report is accepted until the report is open again: the answers
+    submitted are the answers checked. The lock and the `updated_at` stamp are one statement.
+    """
+    opened = Report.objects.filter(pk=report.pk, state__in=ANSWERS_OPEN).update(updated_at=now)
+    if not opened:
+        raise ReportClosed(report.pk)
 
 
 def _model_for(report: Report, question: str) -> type[Answer] | type[PersonalAnswer]:
@@ -67,6 +90,12 @@ def answers_with_versions(
     return values, versions, carried
 
 
+def answers_digest(answers: dict[AnswerKey, AnswerValue]) -> str:
+    """A fingerprint of a whole set of answers (the same answers, the same digest)."""
+    listed = sorted(([q, r], v) for (q, r), v in answers.items() if v is not None)
+    return hashlib.sha256(json.dumps(listed, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def answer_save(
     *,
     report: Report,
@@ -78,11 +107,13 @@ def answer_save(
 ) -> AnyAnswer:
     """Save one answer. With `expected_version`, refuse (StaleAnswer) if someone changed it since.
 
-    Returns the stored answer with its new version.
+    Refuses (ReportClosed) when the report is not open for changes, checked under the report's
+    lock. Returns the stored answer with its new version.
     """
     model = _model_for(report, question)
     now = timezone.now()
     with transaction.atomic():
+        report_hold_open(report, now)
         current = (
             model.objects.select_for_update()
             .filter(report=report, question=question, row=row)
@@ -110,7 +141,6 @@ def answer_save(
                     report=report, question=question, row=row
                 )
             else:
-                Report.objects.filter(pk=report.pk).update(updated_at=now)
                 _audit_change(report, model, question, row, None, value, user, now)
                 return answer
         if expected_version is not None and current.version != expected_version:
@@ -121,7 +151,6 @@ def answer_save(
         model.objects.filter(pk=current.pk).update(
             value=value, version=F("version") + 1, updated_at=now, updated_by=user, carried=False
         )
-        Report.objects.filter(pk=report.pk).update(updated_at=now)
         _audit_change(report, model, question, row, current.value, value, user, now)
         # The row is locked until the transaction ends: its new version is ours to know.
         current.value, current.version, current.carried = value, current.version + 1, False

@@ -12,11 +12,12 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from codemonitor.accounts.models import User
 from codemonitor.core.audit import Action, audit_log
-from codemonitor.reporting.answers import answer_save
+from codemonitor.reporting.answers import answer_save, report_hold_open
 from codemonitor.reporting.models import Report, ReportFile
 
 # What may be attached, recognised by content: name -> (content type, usual extension).
@@ -127,7 +128,7 @@ def document_add(
         )
     content_type, _extension = KINDS[kind]
     with transaction.atomic():
-        Report.objects.select_for_update().filter(pk=report.pk).first()
+        report_hold_open(report, timezone.now())  # ReportClosed once a submission has begun
         used = report.files.aggregate(total=Sum("size"))["total"] or 0
         if used + size > limits.per_report:
             raise DocumentRefused(

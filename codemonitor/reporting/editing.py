@@ -33,7 +33,13 @@ from codemonitor.reporting.answers import (
     answers_load,
 )
 from codemonitor.reporting.documents import document_remove
-from codemonitor.reporting.fields import field_key, parse_key, parse_value, value_digest
+from codemonitor.reporting.fields import (
+    AnswerRefused,
+    field_key,
+    parse_key,
+    parse_value,
+    value_digest,
+)
 from codemonitor.reporting.models import Answer, PersonalAnswer, Report
 
 MAX_ROWS = 200  # rows of one table (the message below says so)
@@ -81,9 +87,20 @@ class Conflict:
 
 
 @dataclass
+class Refusal:
+    """A field whose value could not be stored at all, with what the person is told."""
+
+    question: Question
+    row: str
+    typed: str | list[str]
+    message: str
+
+
+@dataclass
 class SaveResult:
     saved: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
 
 
 def field_save(
@@ -95,8 +112,9 @@ def field_save(
     version: int | None,
     user: User | None = None,
 ) -> SavedField:
-    """Save one field (autosave). Raises KeyError for a field the report does not have, and
-    StaleAnswer when `version` is not the stored one."""
+    """Save one field (autosave). Raises KeyError for a field the report does not have,
+    AnswerRefused for a value that cannot be stored, StaleAnswer when `version` is not the stored
+    one (None stands for "no answer yet"), ReportClosed when the report is not open."""
     parsed = parse_key(key)
     if parsed is None:
         raise KeyError(key)
@@ -108,7 +126,12 @@ def field_save(
         raise KeyError(key)
     value = parse_value(question, raw)
     saved = answer_save(
-        report=report, question=name, row=row, value=value, user=user, expected_version=version
+        report=report,
+        question=name,
+        row=row,
+        value=value,
+        user=user,
+        expected_version=version or 0,
     )
     _remember(evaluation, name, row, value)
     _report_fields_sync(report, evaluation)
@@ -156,7 +179,11 @@ def page_save(
         raw: str | list[str] = (
             data.getlist(key) if question.kind == "select_multiple" else data.get(key, "")
         )
-        value = parse_value(question, raw)
+        try:
+            value = parse_value(question, raw)
+        except AnswerRefused as refused:
+            result.refused.append(Refusal(question, row, raw, str(refused)))
+            continue
         if value_digest(value) == data.get(f"d{key}"):
             continue
         try:

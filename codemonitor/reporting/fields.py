@@ -3,7 +3,9 @@
 A form input is named `q__<question>__<row path, with / as .>`; a page sent without JavaScript
 carries, beside each field, the fingerprint (`d…`) and the version (`v…`) of the value it was
 drawn with. Values come back as text and are stored typed when they are valid, as typed when
-they are not: nothing a person typed is thrown away, and the engine says what is wrong.
+they are not: nothing a person typed is thrown away, and the engine says what is wrong. What
+can never be stored (text over the engine's limit, control characters) is refused with a
+message, and stays in the person's field.
 """
 
 from __future__ import annotations
@@ -12,12 +14,39 @@ import hashlib
 import json
 import re
 
-from codemonitor.instruments.engine import AnswerValue
+from django.utils.translation import gettext as _
+
+from codemonitor.instruments.engine import MAX_TEXT, AnswerValue, too_long_message
 from codemonitor.instruments.schema import Question
 
 FIELD_PREFIX = "q__"
 _INTEGER_RE = re.compile(r"^-?\d+$")
 _DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
+# Control characters have no place in an answer (PostgreSQL cannot even store NUL); tab and
+# line breaks are text.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_ITEMS = 1000  # choices in one select_multiple answer
+MAX_ITEM = 200  # characters in the name of one choice
+
+
+class AnswerRefused(ValueError):
+    """A value that is not stored at all, with what the person is told (the field stays as
+    they typed it on their page)."""
+
+
+def _checked(text: str) -> str:
+    if len(text) > MAX_TEXT:
+        raise AnswerRefused(too_long_message(len(text)))
+    found = _CONTROL_RE.search(text)
+    if found:
+        raise AnswerRefused(
+            _(
+                "This answer contains an invisible control character (U+%(code)s) that cannot be "
+                "stored. Remove it, or type the text again instead of pasting it."
+            )
+            % {"code": f"{ord(found.group()):04X}"}
+        )
+    return text
 
 
 def field_key(name: str, row: str = "") -> str:
@@ -36,20 +65,26 @@ def parse_key(key: str) -> tuple[str, str] | None:
 
 
 def parse_value(question: Question, raw: str | list[str]) -> AnswerValue:
-    """What a person sent for a question, as it is stored: typed when valid, as typed if not."""
+    """What a person sent for a question, as it is stored: typed when valid, as typed if not.
+
+    Raises AnswerRefused for what is never stored: text over the engine's limit, control
+    characters, more choices than any list holds.
+    """
     if question.kind == "select_multiple":
         items = raw if isinstance(raw, list) else str(raw).split()
-        chosen = [item.strip() for item in items if item.strip()]
+        chosen = [_checked(item.strip()) for item in items if item.strip()]
+        if len(chosen) > MAX_ITEMS or any(len(item) > MAX_ITEM for item in chosen):
+            raise AnswerRefused(_("These are not choices of this question."))
         return chosen or None
     text = (raw[0] if raw else "") if isinstance(raw, list) else str(raw)
-    text = text.replace("\r\n", "\n").strip()
+    text = _checked(text.replace("\r\n", "\n").replace("\r", "\n").strip())
     if text == "":
         return None
     if question.kind == "integer" and _INTEGER_RE.match(text) and len(text) < 19:
         return int(text)
     if question.kind == "decimal" and _DECIMAL_RE.match(text) and len(text) < 30:
         return float(text)
-    return text  # however long: the engine says when it is too long, nothing is cut
+    return text
 
 
 def value_digest(value: AnswerValue) -> str:

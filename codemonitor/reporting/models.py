@@ -124,6 +124,9 @@ class Report(models.Model):
     updated_at = models.DateTimeField(_("last change"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     is_late = models.BooleanField(_("late"), default=False)
+    # A fingerprint of the answers the submission checked (answers_digest): the receipt says it,
+    # and is sent only for those answers.
+    submitted_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     # The report's entries in the audit log (deleted with the report, as before).
     audit = GenericRelation(
         AuditEntry,

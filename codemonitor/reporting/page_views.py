@@ -7,6 +7,8 @@ review are the same for all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +31,7 @@ from codemonitor.core.languages import BY_CODE
 from codemonitor.core.languages import active as active_language
 from codemonitor.core.throttle import client_ip, throttle_hit
 from codemonitor.instruments.engine import Evaluation
-from codemonitor.reporting.answers import StaleAnswer
+from codemonitor.reporting.answers import ReportClosed, StaleAnswer
 from codemonitor.reporting.documents import DocumentRefused, document_add, document_remove
 from codemonitor.reporting.editing import (
     answer_confirm,
@@ -41,7 +43,7 @@ from codemonitor.reporting.editing import (
     row_add,
     row_remove,
 )
-from codemonitor.reporting.fields import parse_key, value_digest
+from codemonitor.reporting.fields import AnswerRefused, parse_key, value_digest
 from codemonitor.reporting.models import Report
 from codemonitor.reporting.presenter import ReportPages
 
@@ -75,6 +77,23 @@ class ReportPageViews:
         self, request: HttpRequest, report: Report, pages: ReportPages
     ) -> dict[str, Any]:
         return {}
+
+    def autosave_allowed(self, request: HttpRequest, report: Report) -> bool:
+        """Autosave is counted per report and per address: a person typing stays far below
+        both; a script filling the database does not."""
+        per_report, report_window = settings.RATE_AUTOSAVE_PER_REPORT
+        per_ip, ip_window = settings.RATE_AUTOSAVE_PER_IP
+        return throttle_hit(
+            f"autosave:report:{report.pk}", limit=per_report, window_seconds=report_window
+        ) and throttle_hit(
+            f"autosave:ip:{client_ip(request)}", limit=per_ip, window_seconds=ip_window
+        )
+
+    def closed_response(self, request: HttpRequest, key: str) -> HttpResponse:
+        """The answer to a change of a report that is no longer open (checked under its lock)."""
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"error": _("This report can no longer be changed.")}, status=409)
+        return self.locked_redirect(self.get_report(request, key))
 
     # -- shared ------------------------------------------------------------------------------
 
@@ -164,8 +183,13 @@ class ReportPageViews:
             if stored is not None:
                 document_remove(document=stored, user=user, actor_label=label)
             return redirect(here)
-        if result.conflicts or upload_errors:
-            pages = ReportPages(report)
+        if result.conflicts or upload_errors or result.refused:
+            shown = report_evaluation(report)
+            for refusal in result.refused:
+                # Not stored, but shown as typed: nothing the person entered is lost.
+                shown.answers[refusal.question.name, refusal.row] = refusal.typed
+            shown.forget()
+            pages = ReportPages(report, evaluation=shown)
             context = self.page_context(
                 request,
                 report,
@@ -173,6 +197,10 @@ class ReportPageViews:
                 number,
                 conflicts=result.conflicts,
                 upload_errors=upload_errors,
+                refused=[
+                    (pages.text(r.question, "label") or r.question.name, r.message)
+                    for r in result.refused
+                ],
             )
             return render(request, self.template, context, status=409 if result.conflicts else 400)
         target = {"next": number + 1, "back": number - 1}.get(action, number)
@@ -233,14 +261,22 @@ class ReportPageViews:
         report = self.get_report(request, key, write=True)
         if not self.editable(request, report):
             return JsonResponse({"error": _("This report can no longer be changed.")}, status=409)
+        if not self.autosave_allowed(request, report):
+            response = JsonResponse(
+                {"error": _("Too many saves in a short time; your answer is kept and sent again.")},
+                status=429,
+            )
+            response["Retry-After"] = "10"
+            return response
         field = request.POST.get("field", "")
         raw: str | list[str] = (
             request.POST.getlist("value")
             if request.POST.get("multiple")
             else request.POST.get("value", "")
         )
+        # No version is "no answer yet": a save never silently overwrites an answer it did not see.
         version_text = request.POST.get("version", "")
-        version = int(version_text) if version_text.isdigit() else None
+        version = int(version_text) if version_text.isdigit() and len(version_text) < 10 else 0
         evaluation = report_evaluation(report)
         user, _label = self.actor(request)
         try:
@@ -254,6 +290,8 @@ class ReportPageViews:
             )
         except KeyError:
             return JsonResponse({"error": _("This field is not part of the report.")}, status=400)
+        except AnswerRefused as refused:
+            return JsonResponse({"error": str(refused), "field": field}, status=400)
         except StaleAnswer as stale:
             return JsonResponse(
                 {"conflict": True, "theirs": stale.current.value, "version": stale.current.version},
@@ -371,23 +409,43 @@ class ReportPageViews:
         }
 
 
+def _closed_guard(
+    views: ReportPageViews, view: Callable[..., HttpResponse]
+) -> Callable[..., HttpResponse]:
+    """A change that finds the report closed under its lock (a submission came first) is
+    answered as a closed report, never as an error."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, key: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, key, *args, **kwargs)
+        except ReportClosed:
+            return views.closed_response(request, key)
+
+    return guarded
+
+
 def page_urlpatterns(views: ReportPageViews, prefix: str) -> list[URLPattern]:
     """The URL patterns of a report's pages under `prefix` (e.g. `reports/<str:key>/`)."""
+
+    def writes(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return _closed_guard(views, view)
+
     return [
         path(
             f"{prefix}page/<int:number>/",
-            require_http_methods(["GET", "POST"])(views.page),
+            require_http_methods(["GET", "POST"])(writes(views.page)),
             name="page",
         ),
-        path(f"{prefix}autosave/", require_POST(views.autosave), name="autosave"),
-        path(f"{prefix}rows/", require_POST(views.rows), name="rows"),
-        path(f"{prefix}upload/", require_POST(views.upload), name="upload"),
+        path(f"{prefix}autosave/", require_POST(writes(views.autosave)), name="autosave"),
+        path(f"{prefix}rows/", require_POST(writes(views.rows)), name="rows"),
+        path(f"{prefix}upload/", require_POST(writes(views.upload)), name="upload"),
         path(
             f"{prefix}documents/<int:document_id>/", require_safe(views.document), name="document"
         ),
         path(
             f"{prefix}documents/<int:document_id>/remove/",
-            require_POST(views.document_delete),
+            require_POST(writes(views.document_delete)),
             name="document_remove",
         ),
     ]

@@ -34,6 +34,7 @@ def receipt_pdf(report: Report) -> bytes:
                 else None,
                 "direction": language.direction if language else "ltr",
                 "language": report.language,
+                "fingerprint": report.submitted_digest[:16],
             },
         )
     return bytes(HTML(string=html).write_pdf())

@@ -16,7 +16,7 @@ from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.links import STAKEHOLDER_PRIVATE_LINK, link
 from codemonitor.core.mail import mail_send
 from codemonitor.instruments.engine import Evaluation, Problem
-from codemonitor.reporting.answers import answer_save, answers_load
+from codemonitor.reporting.answers import answer_save, answers_digest, answers_load
 from codemonitor.reporting.models import (
     Report,
     ReportContact,
@@ -154,9 +154,10 @@ def report_submit(
                 )
                 % {"email": contact.email}
             )
+        checked = answers_load(locked)
         evaluation = Evaluation(
             locked.instrument_version.form,
-            answers_load(locked),
+            checked,
             language=locked.language,
             today=timezone.localdate(),
         )
@@ -168,13 +169,15 @@ def report_submit(
         locked.state = Report.State.SUBMITTED
         locked.submitted_at = now
         locked.is_late = late
-        locked.save(update_fields=["state", "submitted_at", "is_late"])
+        locked.submitted_digest = answers_digest(checked)
+        locked.save(update_fields=["state", "submitted_at", "is_late", "submitted_digest"])
         audit_log(
             action=Action.REPORT_SUBMITTED,
             target=locked,
             actor=user,
             actor_label=actor_label,
             at=now,
+            data={"answers": locked.submitted_digest},
         )
         report_id = locked.pk
         transaction.on_commit(lambda: receipt_send.enqueue(report_id))
@@ -190,6 +193,18 @@ def receipt_send(report_id: int) -> None:
     report = Report.objects.select_related("round_instrument__round", "contact").get(pk=report_id)
     contact = getattr(report, "contact", None)
     if contact is None:
+        return
+    if report.state != Report.State.SUBMITTED or (
+        report.submitted_digest and answers_digest(answers_load(report)) != report.submitted_digest
+    ):
+        # Reopened (and perhaps changed) before the worker came to it: a receipt would show
+        # answers that are not the ones submitted. The next submission sends its own.
+        audit_log(
+            action=Action.REPORT_RECEIPT_FAILED,
+            target=report,
+            actor_label="system",
+            data={"reason": "reopened before the receipt was sent"},
+        )
         return
     try:
         mail_send(

@@ -20,7 +20,7 @@ from codemonitor.core.links import NATIONAL_REPORT_SIGN_IN, link
 from codemonitor.core.mail import mail_queue_each
 from codemonitor.instruments.engine import Evaluation
 from codemonitor.reference.models import MemberState
-from codemonitor.reporting.answers import answers_carry_over, answers_load
+from codemonitor.reporting.answers import answers_carry_over, answers_digest, answers_load
 from codemonitor.reporting.models import QuestionComment, Report, RoundInstrument
 from codemonitor.reporting.services import WorkflowError, report_next_sequence
 
@@ -150,8 +150,9 @@ def national_report_submit(*, report: Report, user: User, now: dt.datetime | Non
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(report, {State.DRAFT, State.RETURNED}, "submit")
+        checked = answers_load(locked)
         problems = Evaluation(
-            locked.instrument_version.form, answers_load(locked), language=locked.language
+            locked.instrument_version.form, checked, language=locked.language
         ).problems()
         if problems:
             raise WorkflowError(
@@ -161,7 +162,8 @@ def national_report_submit(*, report: Report, user: User, now: dt.datetime | Non
         locked.state = State.SUBMITTED
         locked.submitted_at = now
         locked.is_late = now >= locked.round_instrument.closes_at
-        locked.save(update_fields=["state", "submitted_at", "is_late"])
+        locked.submitted_digest = answers_digest(checked)
+        locked.save(update_fields=["state", "submitted_at", "is_late", "submitted_digest"])
         QuestionComment.objects.filter(report=locked, resolved_at__isnull=True).update(
             resolved_at=now
         )
@@ -170,6 +172,7 @@ def national_report_submit(*, report: Report, user: User, now: dt.datetime | Non
             user,
             Action.REPORT_RESUBMITTED if resubmission else Action.REPORT_SUBMITTED,
             late=locked.is_late,
+            answers=locked.submitted_digest,
         )
         _notify(locked, [*_secretariat(), *_people_of(locked)], "submitted", user)
     report.refresh_from_db()

@@ -168,6 +168,14 @@ def test_the_history_says_a_personal_answer_changed_without_showing_it(clients, 
         assert "planted" not in html
 
 
+def _resume_token(html: str) -> str:
+    import re
+
+    found = re.search(r'name="resume" value="([^"]+)"', html)
+    assert found, "the page carries who it was drawn for"
+    return found.group(1)
+
+
 def test_a_session_that_ended_loses_nothing(client, report_a, people) -> None:
     from codemonitor.accounts.models import User
 
@@ -176,6 +184,9 @@ def test_a_session_that_ended_loses_nothing(client, report_a, people) -> None:
     people["fp_a"].save()
     key = field_key("dna_name")
     page = url(report_a, "page/2/")
+    client.force_login(people["fp_a"])
+    token = _resume_token(client.get(page).content.decode())
+    client.logout()  # the session ends while the page is open
     response = client.post(
         page,
         {
@@ -183,6 +194,7 @@ def test_a_session_that_ended_loses_nothing(client, report_a, people) -> None:
             f"d{key}": value_digest(None),
             f"v{key}": "0",
             "action": "save",
+            "resume": token,
         },
     )
     assert response["Location"] == f"/account/sign-in/?next={page}"
@@ -194,6 +206,57 @@ def test_a_session_that_ended_loses_nothing(client, report_a, people) -> None:
     html = client.get(page).content.decode()
     assert "The answers you sent before signing in again are saved." in html
     assert answers_load(report_a)["dna_name", ""] == "Typed before the session ended"
+
+
+def _session_rows() -> int:
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.count()
+
+
+@pytest.mark.parametrize("token", ["", "forged", "other-report", "other-person"])
+def test_a_signed_out_post_is_kept_only_for_its_author(
+    client, report_a, report_b, people, token
+) -> None:
+    """Anyone may POST to a page without an account; nothing of it is kept unless the page was
+    drawn for someone who may change that report."""
+    from codemonitor.national.views import resume_token
+
+    value = {
+        "": "",
+        "forged": "eyJ1IjoxLCJyIjoxfQ:forged:signature",
+        "other-report": resume_token(people["fp_b"], report_b),
+        "other-person": resume_token(people["fp_b"], report_a),
+    }[token]
+    key = field_key("dna_name")
+    before = _session_rows()
+    response = client.post(
+        url(report_a, "page/2/"), {key: "x" * 1_000_000, "resume": value, "action": "save"}
+    )
+    assert response.status_code == 302
+    assert _session_rows() == before
+    assert "national_pending_post" not in client.session
+
+
+def test_a_signed_out_post_is_kept_bounded(client, report_a, people) -> None:
+    from codemonitor.national.views import PENDING_MAX_BYTES, resume_token
+
+    key = field_key("dna_name")
+    page = url(report_a, "page/2/")
+    client.post(
+        page,
+        {
+            key: "x" * (PENDING_MAX_BYTES + 1),
+            "resume": resume_token(people["fp_a"], report_a),
+            "action": "save",
+        },
+    )
+    kept = client.session["national_pending_post"]
+    assert kept["too_big"] and "data" not in kept
+    client.force_login(people["fp_a"])
+    html = client.get(page).content.decode()
+    assert "too large to keep" in html
+    assert ("dna_name", "") not in answers_load(report_a)
 
 
 def test_autosave_after_the_session_ended_asks_to_sign_in(client, report_a) -> None:

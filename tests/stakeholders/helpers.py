@@ -45,6 +45,26 @@ def autosave(client: Client, report: Report, key: str, value, *, version=None, p
         data["multiple"] = "1"
     else:
         data["value"] = value
-    if version is not None:
-        data["version"] = str(version)
+    if version is None:
+        version = drawn_version(report, key)
+    data["version"] = str(version)
     return client.post(f"/isri/report/{report.uuid}/autosave/", data)
+
+
+def drawn_version(report: Report, key: str) -> int:
+    """The version a page drawn now would carry for a field (0: no answer yet)."""
+    from codemonitor.reporting.fields import parse_key
+    from codemonitor.reporting.models import Answer, PersonalAnswer
+
+    parsed = parse_key(key)
+    if parsed is None:
+        return 0
+    for model in (Answer, PersonalAnswer):
+        found = (
+            model.objects.filter(report=report, question=parsed[0], row=parsed[1])
+            .values_list("version", flat=True)
+            .first()
+        )
+        if found is not None:
+            return int(found)
+    return 0

@@ -251,8 +251,14 @@ def test_uploads_are_rate_limited(client, report, settings) -> None:
     assert ReportFile.objects.count() == 2
 
 
-def test_a_long_answer_is_saved_whole_and_flagged(client, report) -> None:
-    text = "Evidence. " * 2500  # 25 000 characters
-    data = autosave(client, report, field_key("q1_answer"), text, page=4).json()
-    assert answers_load(report)["q1_answer", ""] == text.strip()
-    assert data["errors"][field_key("q1_answer")].startswith("This answer has 24999 characters")
+def test_an_answer_over_the_limit_is_refused_and_nothing_stored(client, report) -> None:
+    """A 4.9 MB answer once went into the database (and twice into the audit log)."""
+    before = AuditEntry.objects.count()
+    for text in ("Evidence. " * 2500, "x" * 4_900_000):
+        response = autosave(client, report, field_key("q1_answer"), text, page=4)
+        assert response.status_code == 400
+        message = response.json()["error"]
+        assert message.startswith(f"This answer has {len(text.strip())} characters")
+        assert response.json()["field"] == field_key("q1_answer")
+    assert ("q1_answer", "") not in answers_load(report)
+    assert AuditEntry.objects.count() == before

@@ -100,6 +100,83 @@ def test_concurrent_submits_make_one_submission(isri_round, smtp) -> None:
     assert sorted(results) == [False, False, False, True]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_save_racing_the_submission_is_refused(isri_round, smtp) -> None:
+    """Saves accepted after the submission's check once left submitted reports with a required
+    answer empty. Here a save arrives while the submission holds the report: it waits, then
+    finds the report submitted and is refused; the submitted answers are the ones checked."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the row lock is exercised on PostgreSQL")
+    from django.db import connections, transaction
+
+    from codemonitor.reporting.answers import ReportClosed, answer_save, answers_load
+    from codemonitor.reporting.services import stakeholder_report_start
+
+    report = stakeholder_report_start(
+        round_instrument=isri_round, email="a@example.org", entity_name="Racing", language="en"
+    )
+    answer_save(report=report, question="q1_answer", value="Checked")
+    outcome: list[object] = []
+
+    def late_save() -> None:
+        try:
+            answer_save(report=Report.objects.get(pk=report.pk), question="q1_answer", value=None)
+            outcome.append("saved")
+        except ReportClosed:
+            outcome.append("refused")
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        # What report_submit does first: lock the report, then check and mark it submitted.
+        Report.objects.select_for_update().get(pk=report.pk)
+        saver = threading.Thread(target=late_save)
+        saver.start()
+        with connection.cursor() as cursor:
+            for _attempt in range(2000):  # until the save waits on the lock (bounded)
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    break
+        Report.objects.filter(pk=report.pk).update(state=Report.State.SUBMITTED)
+    saver.join()
+    assert outcome == ["refused"]
+    assert answers_load(report)["q1_answer", ""] == "Checked"
+
+
+def test_the_submission_records_the_fingerprint_of_what_it_checked(
+    client, verified, smtp, django_capture_on_commit_callbacks
+) -> None:
+    from codemonitor.reporting.answers import answers_digest, answers_load
+
+    checked = answers_load(verified)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/isri/report/{verified.uuid}/submit/")
+    verified.refresh_from_db()
+    assert verified.submitted_digest == answers_digest(checked)
+    entry = AuditEntry.objects.get(report=verified, action="report.submitted")
+    assert entry.data["answers"] == verified.submitted_digest
+    text = pdf_text(client.get(f"/isri/report/{verified.uuid}/receipt.pdf").content)
+    assert verified.submitted_digest[:16] in text
+
+
+def test_no_receipt_for_answers_changed_after_a_reopening(client, verified, smtp) -> None:
+    from codemonitor.reporting.answers import answer_save
+    from codemonitor.reporting.services import receipt_send, report_submit
+
+    assert report_submit(report=verified)
+    verified.refresh_from_db()
+    Report.objects.filter(pk=verified.pk).update(state=Report.State.DRAFT)
+    answer_save(report=verified, question="q1_answer", value="Changed after reopening")
+    Report.objects.filter(pk=verified.pk).update(state=Report.State.SUBMITTED)
+    receipt_send.call(verified.pk)
+    entry = AuditEntry.objects.filter(report=verified).latest("pk")
+    assert entry.action == "report.receipt.failed"
+    # Sent synchronously above: only the private link arrived, no receipt of other answers.
+    assert len(smtp.messages) == 1
+
+
 def test_submission_needs_the_emailed_link(client, isri_round, smtp) -> None:
     report = start_report(client, isri_round.round.number)
     review = client.get(f"/isri/report/{report.uuid}/review/").content.decode()

@@ -176,6 +176,9 @@
           delete memoryPending[key]; setPending(memoryPending);
           setState("failed");
           if (stateEl && result.data.error) stateEl.textContent = result.data.error;
+          // A value that cannot be stored: say so on the field, which keeps what was typed.
+          var refusedEl = result.data.field ? document.getElementById("e-" + key) : null;
+          if (refusedEl) { refusedEl.textContent = result.data.error; refusedEl.closest(".field").classList.add("has-error"); }
         } else { scheduleRetry(); }
       })
       .catch(function () { inFlight[key] = false; scheduleRetry(); });
