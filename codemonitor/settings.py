@@ -288,6 +288,9 @@ if THROTTLE_STORE == "cache" and not CACHE_URL.startswith(("redis://", "rediss:/
 # Rate limits on the open stakeholder form: (uses, per seconds).
 RATE_START_PER_IP = (envint("RATE_START_PER_IP", 20), 3600)
 RATE_START_PER_EMAIL = (envint("RATE_START_PER_EMAIL", 5), 3600)
+# Every start and every "send my link again" emails an address nobody has confirmed yet: a cap
+# on all of them together, per hour, so that many addresses cannot make the platform a mailer.
+RATE_START_GLOBAL = (envint("RATE_START_GLOBAL", 200), 3600)
 RATE_LINK_PER_EMAIL = (envint("RATE_LINK_PER_EMAIL", 5), 3600)
 RATE_UPLOAD_PER_IP = (envint("RATE_UPLOAD_PER_IP", 120), 3600)
 RATE_UPLOAD_PER_EMAIL = (envint("RATE_UPLOAD_PER_EMAIL", 60), 3600)
