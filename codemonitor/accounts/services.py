@@ -7,19 +7,24 @@ import ipaddress
 import time
 
 import pyotp
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from codemonitor.accounts.models import Role, SignInThrottle, User
 from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.mail import mail_queue
+from codemonitor.core.throttle import client_ip, throttle_hit, throttle_reached
 
+# Back-off of one (account name, IP address) pair: FREE_FAILURES failures in a row, then a
+# lock of FIRST_LOCK, twice as long after each further failure, at most LONGEST_LOCK.
 FREE_FAILURES = 5
 FIRST_LOCK = dt.timedelta(minutes=1)
 LONGEST_LOCK = dt.timedelta(hours=24)
@@ -27,8 +32,11 @@ ISSUER = "Code Monitor"
 
 
 class SignInRefused(Exception):
-    def __init__(self, message: str, locked_until: dt.datetime | None = None) -> None:
-        super().__init__(message)
+    """Not even tried: too many failures from this address (`locked_until` says until when),
+    or on this account from everywhere (`locked_until` is None; it lasts up to an hour)."""
+
+    def __init__(self, locked_until: dt.datetime | None = None) -> None:
+        super().__init__("too many failures" if locked_until is None else f"until {locked_until}")
         self.locked_until = locked_until
 
 
@@ -36,9 +44,23 @@ def _normalise(username: str) -> str:
     return username.strip().lower()[:254]
 
 
-def sign_in_locked_until(username: str, now: dt.datetime | None = None) -> dt.datetime | None:
+def sign_in_key(username: str, ip: str) -> str:
+    """The key of an (account name, IP address) pair: a digest keyed with the secret key, so
+    that neither the name (often an email address) nor the address is kept or can be tried."""
+    pair = f"{_normalise(username)}\n{ip}"
+    return salted_hmac("codemonitor.accounts.sign-in", pair, algorithm="sha256").hexdigest()
+
+
+def _account_key(name: str) -> str:
+    return f"sign-in:account:{name}"
+
+
+def sign_in_locked_until(
+    username: str, ip: str, now: dt.datetime | None = None
+) -> dt.datetime | None:
+    """Until when this address is backed off from this account name, if it is now."""
     now = now or timezone.now()
-    row = SignInThrottle.objects.filter(username=_normalise(username)).first()
+    row = SignInThrottle.objects.filter(key=sign_in_key(username, ip)).first()
     if row is not None and row.locked_until is not None and row.locked_until > now:
         return row.locked_until
     return None
@@ -49,28 +71,42 @@ def sign_in_check(
 ) -> User | None:
     """The user whose name (or email) and password these are, or None; counts failures.
 
-    After FREE_FAILURES failures in a row the name is locked, one minute at first and twice as
-    long after each further failure (at most a day); a success clears the count.
+    Failures are counted per (name, IP address) pair: after FREE_FAILURES in a row that pair
+    is backed off, one minute at first and twice as long after each further failure (at most a
+    day); a success clears its count. Someone guessing from one address therefore cannot lock
+    the account for its owner elsewhere. Against guessing from many addresses, the failures of
+    one name from everywhere have a much higher ceiling per hour (RATE_SIGN_IN_PER_ACCOUNT).
+
+    Raises SignInRefused, without checking the password, when this pair is backed off or the
+    account's ceiling is reached, and when this failure starts a back-off.
     """
     now = now or timezone.now()
     name = _normalise(username)
-    if sign_in_locked_until(name, now):
-        return None
+    ip = client_ip(request)
+    key = sign_in_key(name, ip)
+    locked = sign_in_locked_until(name, ip, now)
+    if locked:
+        raise SignInRefused(locked)
+    ceiling, window = settings.RATE_SIGN_IN_PER_ACCOUNT
+    if throttle_reached(_account_key(name), limit=ceiling, window_seconds=window):
+        raise SignInRefused()
     account = User.objects.filter(email__iexact=name).first()
     login_name = account.get_username() if account is not None else username.strip()
     user = authenticate(request, username=login_name, password=password)
+    if isinstance(user, User) and user.is_active:
+        SignInThrottle.objects.filter(key=key).update(failures=0, locked_until=None)
+        return user
     with transaction.atomic():
-        row, _ = SignInThrottle.objects.select_for_update().get_or_create(username=name)
-        if isinstance(user, User) and user.is_active:
-            row.failures, row.locked_until = 0, None
-            row.save(update_fields=["failures", "locked_until"])
-            return user
+        row, _ = SignInThrottle.objects.select_for_update().get_or_create(key=key)
         row.failures += 1
         row.last_failure_at = now
         if row.failures >= FREE_FAILURES:
-            lock = min(FIRST_LOCK * 2 ** (row.failures - FREE_FAILURES), LONGEST_LOCK)
+            lock = min(FIRST_LOCK * 2 ** min(row.failures - FREE_FAILURES, 20), LONGEST_LOCK)
             row.locked_until = now + lock
         row.save()
+    throttle_hit(_account_key(name), limit=ceiling, window_seconds=window)
+    if row.locked_until is not None and row.locked_until > now:
+        raise SignInRefused(row.locked_until)
     return None
 
 
@@ -104,6 +140,35 @@ def totp_verify(user: User, code: str, at: float | None = None) -> bool:
                 return False  # the same code used twice at once
             user.totp_last_step = candidate
             return True
+    return False
+
+
+def _code_keys(user: User, ip: str) -> tuple[tuple[str, int, int], tuple[str, int, int]]:
+    """The counters of wrong codes: (key, limit, window) for this user from this address, and
+    for this user from everywhere (a much higher ceiling)."""
+    per_address, address_window = settings.RATE_CODE_PER_ADDRESS
+    per_account, account_window = settings.RATE_CODE_PER_ACCOUNT
+    return (
+        (f"code:user:{user.pk}:ip:{ip}", per_address, address_window),
+        (f"code:user:{user.pk}", per_account, account_window),
+    )
+
+
+def totp_check(*, user: User, code: str, ip: str, at: float | None = None) -> bool:
+    """Whether `code` is the user's current code, at the sign-in step; counts wrong codes.
+
+    Wrong codes are counted per (user, IP address), not per session (a new sign-in gives a
+    new session, not a new address), and per user with a much higher ceiling: wrong codes
+    from one address do not stop the right code from another. Raises SignInRefused, without
+    trying the code, once either limit is reached.
+    """
+    counters = _code_keys(user, ip)
+    if any(throttle_reached(key, limit=limit, window_seconds=w) for key, limit, w in counters):
+        raise SignInRefused()
+    if totp_verify(user, code, at):
+        return True
+    for key, limit, window in counters:
+        throttle_hit(key, limit=limit, window_seconds=window)
     return False
 
 
