@@ -9,6 +9,7 @@ import time
 import pyotp
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import HttpRequest
@@ -17,10 +18,11 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_tasks import task
 
 from codemonitor.accounts.models import Role, SignInThrottle, User
 from codemonitor.core.audit import Action, audit_log
-from codemonitor.core.mail import mail_queue
+from codemonitor.core.mail import mail_queue, mail_send
 from codemonitor.core.throttle import client_ip, throttle_hit, throttle_reached
 
 # Back-off of one (account name, IP address) pair: FREE_FAILURES failures in a row, then a
@@ -207,6 +209,47 @@ def password_link(user: User, base_url: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return base_url + reverse("accounts:password_reset_confirm", args=[uid, token])
+
+
+def password_reset_request(*, email: str, protocol: str, domain: str, language: str) -> None:
+    """Ask the worker to email a link to choose a new password to the account of `email`.
+
+    The request does not look the address up: it queues the same task for any address, and
+    the worker sends only if an account has it. A request for a registered address therefore
+    takes the time and does the database work of one for an unknown address, and neither the
+    answer nor its timing says whether an account exists.
+    """
+    address = email.strip()
+    transaction.on_commit(
+        lambda: password_reset_deliver.enqueue(address, protocol, domain, language)
+    )
+
+
+@task()
+def password_reset_deliver(email: str, protocol: str, domain: str, language: str) -> int:
+    """Email the link to choose a new password to each active account of `email` that has a
+    password (Django's choice of accounts and its token); returns how many were sent."""
+    sent = 0
+    for user in PasswordResetForm().get_users(email):
+        if not isinstance(user, User):
+            continue
+        mail_send(
+            to=[user.email],
+            template="password_reset",
+            language=language,
+            context={
+                "email": user.email,
+                "domain": domain,
+                "site_name": domain,
+                "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+                "user": user,
+                "token": default_token_generator.make_token(user),
+                "protocol": protocol,
+            },
+        )
+        audit_log(action=Action.USER_PASSWORD_RESET_SENT, target=user, actor_label="system")
+        sent += 1
+    return sent
 
 
 class InviteRefused(ValueError):

@@ -26,6 +26,7 @@ from codemonitor.accounts.models import User
 from codemonitor.accounts.services import (
     SignInRefused,
     client_network,
+    password_reset_request,
     sign_in_check,
     totp_check,
     totp_confirm,
@@ -34,6 +35,7 @@ from codemonitor.accounts.services import (
     user_two_factor_off,
 )
 from codemonitor.core.audit import Action, audit_log
+from codemonitor.core.languages import active as active_language
 from codemonitor.core.throttle import client_ip, throttle_hit
 
 PENDING = "sign_in_pending_user"
@@ -229,16 +231,44 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
-def _reset_kwargs() -> dict[str, Any]:
-    return {"from_email": settings.DEFAULT_FROM_EMAIL}
+class _PasswordReset(auth_views.PasswordResetView):
+    """Django's form and token, with limits, and the email sent by the worker.
+
+    Limited per IP address and per email address (counted whatever the address); within the
+    limits the request only queues a task that looks the address up (`password_reset_request`),
+    so that it does the same work, in the same time, for a registered address and another.
+    """
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        request = self.request
+        email = form.cleaned_data["email"]
+        ip_limit, ip_window = settings.RATE_RESET_PER_IP
+        email_limit, email_window = settings.RATE_RESET_PER_EMAIL
+        if not throttle_hit(
+            f"reset:ip:{client_ip(request)}", limit=ip_limit, window_seconds=ip_window
+        ) or not throttle_hit(
+            f"reset:email:{email.strip().lower()}", limit=email_limit, window_seconds=email_window
+        ):
+            form.add_error(
+                None,
+                _(
+                    "Too many requests to reset a password came from here or for this "
+                    "address in the last hour. Please try again later."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        password_reset_request(
+            email=email,
+            protocol="https" if request.is_secure() else "http",
+            domain=request.get_host(),
+            language=active_language(),
+        )
+        return HttpResponseRedirect(self.get_success_url())
 
 
-password_reset = auth_views.PasswordResetView.as_view(
+password_reset = _PasswordReset.as_view(
     template_name="accounts/password_reset.html",
-    email_template_name="email/password_reset.body.txt",
-    subject_template_name="email/password_reset.subject.txt",
     success_url=reverse_lazy("accounts:password_reset_sent"),
-    **_reset_kwargs(),
 )
 password_reset_sent = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_sent.html"
