@@ -22,4 +22,6 @@ class Migration(migrations.Migration):
             field=models.CharField(default="", max_length=64, unique=True),
             preserve_default=False,
         ),
+        # Going back, the rows go first too (the old column has no value to give them).
+        migrations.RunPython(migrations.RunPython.noop, forget_counts),
     ]
