@@ -287,7 +287,7 @@ if THROTTLE_STORE == "cache" and not CACHE_URL.startswith(("redis://", "rediss:/
 
 # Rate limits on signing in: (uses, per seconds). Every sign-in from one IP address; wrong
 # passwords of one account name from all addresses together (from one address they back off,
-# see accounts/services.py); wrong two-factor codes of one account from one address, and from
+# see accounts/services.py); two-factor codes tried for one account from one address, and from
 # all together; password-reset requests from one address, and for one email address.
 RATE_SIGN_IN_PER_IP = (envint("RATE_SIGN_IN_PER_IP", 30), 900)
 RATE_SIGN_IN_PER_ACCOUNT = (envint("RATE_SIGN_IN_PER_ACCOUNT", 100), 3600)

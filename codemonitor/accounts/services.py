@@ -145,33 +145,23 @@ def totp_verify(user: User, code: str, at: float | None = None) -> bool:
     return False
 
 
-def _code_keys(user: User, ip: str) -> tuple[tuple[str, int, int], tuple[str, int, int]]:
-    """The counters of wrong codes: (key, limit, window) for this user from this address, and
-    for this user from everywhere (a much higher ceiling)."""
+def totp_check(*, user: User, code: str, ip: str, at: float | None = None) -> bool:
+    """Whether `code` is the user's current code, at the sign-in step; counts the codes tried.
+
+    Codes are counted per (user, IP address), not per session (a new sign-in gives a new
+    session, not a new address), and per user from everywhere with a much higher ceiling:
+    codes tried from one address do not stop the right code from another. Each try is counted
+    before the code is checked (atomically: codes sent all at once are counted too), and a try
+    refused from one address is not counted for the user. Raises SignInRefused, without
+    checking the code, once either limit is reached.
+    """
     per_address, address_window = settings.RATE_CODE_PER_ADDRESS
     per_account, account_window = settings.RATE_CODE_PER_ACCOUNT
-    return (
-        (f"code:user:{user.pk}:ip:{ip}", per_address, address_window),
-        (f"code:user:{user.pk}", per_account, account_window),
-    )
-
-
-def totp_check(*, user: User, code: str, ip: str, at: float | None = None) -> bool:
-    """Whether `code` is the user's current code, at the sign-in step; counts wrong codes.
-
-    Wrong codes are counted per (user, IP address), not per session (a new sign-in gives a
-    new session, not a new address), and per user with a much higher ceiling: wrong codes
-    from one address do not stop the right code from another. Raises SignInRefused, without
-    trying the code, once either limit is reached.
-    """
-    counters = _code_keys(user, ip)
-    if any(throttle_reached(key, limit=limit, window_seconds=w) for key, limit, w in counters):
+    if not throttle_hit(
+        f"code:user:{user.pk}:ip:{ip}", limit=per_address, window_seconds=address_window
+    ) or not throttle_hit(f"code:user:{user.pk}", limit=per_account, window_seconds=account_window):
         raise SignInRefused()
-    if totp_verify(user, code, at):
-        return True
-    for key, limit, window in counters:
-        throttle_hit(key, limit=limit, window_seconds=window)
-    return False
+    return totp_verify(user, code, at)
 
 
 def totp_confirm(user: User, code: str) -> bool:
