@@ -285,9 +285,23 @@ if THROTTLE_STORE == "cache" and not CACHE_URL.startswith(("redis://", "rediss:/
         "atomically; keep THROTTLE_STORE=database"
     )
 
+# Rate limits on signing in: (uses, per seconds). Every sign-in from one IP address; wrong
+# passwords of one account name from all addresses together (from one address they back off,
+# see accounts/services.py); two-factor codes tried for one account from one address, and from
+# all together; password-reset requests from one address, and for one email address.
+RATE_SIGN_IN_PER_IP = (envint("RATE_SIGN_IN_PER_IP", 30), 900)
+RATE_SIGN_IN_PER_ACCOUNT = (envint("RATE_SIGN_IN_PER_ACCOUNT", 100), 3600)
+RATE_CODE_PER_ADDRESS = (envint("RATE_CODE_PER_ADDRESS", 10), 900)
+RATE_CODE_PER_ACCOUNT = (envint("RATE_CODE_PER_ACCOUNT", 100), 3600)
+RATE_RESET_PER_IP = (envint("RATE_RESET_PER_IP", 10), 3600)
+RATE_RESET_PER_EMAIL = (envint("RATE_RESET_PER_EMAIL", 3), 3600)
+
 # Rate limits on the open stakeholder form: (uses, per seconds).
 RATE_START_PER_IP = (envint("RATE_START_PER_IP", 20), 3600)
 RATE_START_PER_EMAIL = (envint("RATE_START_PER_EMAIL", 5), 3600)
+# Every start and every "send my link again" emails an address nobody has confirmed yet: a cap
+# on all of them together, per hour, so that many addresses cannot make the platform a mailer.
+RATE_START_GLOBAL = (envint("RATE_START_GLOBAL", 200), 3600)
 RATE_LINK_PER_EMAIL = (envint("RATE_LINK_PER_EMAIL", 5), 3600)
 RATE_UPLOAD_PER_IP = (envint("RATE_UPLOAD_PER_IP", 120), 3600)
 RATE_UPLOAD_PER_EMAIL = (envint("RATE_UPLOAD_PER_EMAIL", 60), 3600)

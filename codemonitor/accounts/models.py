@@ -80,15 +80,19 @@ class User(AbstractUser):
 
 
 class SignInThrottle(models.Model):
-    """Failed sign-ins of one account name; repeated failures lock it, longer each time."""
+    """Failed sign-ins of one account name from one IP address; repeated failures back that
+    pair off, longer each time. Other addresses still sign in to the account.
 
-    username = models.CharField(max_length=254, unique=True)
+    `key` is a keyed digest of the name and the address (`sign_in_key`): neither is kept.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
     failures = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     last_failure_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.username}: {self.failures}"
+        return f"{self.key[:12]}: {self.failures}"
 
 
 def focal_points_by_country() -> dict[str, list[User]]:

@@ -7,19 +7,26 @@ import ipaddress
 import time
 
 import pyotp
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_tasks import task
 
 from codemonitor.accounts.models import Role, SignInThrottle, User
 from codemonitor.core.audit import Action, audit_log
-from codemonitor.core.mail import mail_queue
+from codemonitor.core.mail import mail_queue, mail_send
+from codemonitor.core.throttle import client_ip, throttle_hit, throttle_reached
 
+# Back-off of one (account name, IP address) pair: FREE_FAILURES failures in a row, then a
+# lock of FIRST_LOCK, twice as long after each further failure, at most LONGEST_LOCK.
 FREE_FAILURES = 5
 FIRST_LOCK = dt.timedelta(minutes=1)
 LONGEST_LOCK = dt.timedelta(hours=24)
@@ -27,8 +34,11 @@ ISSUER = "Code Monitor"
 
 
 class SignInRefused(Exception):
-    def __init__(self, message: str, locked_until: dt.datetime | None = None) -> None:
-        super().__init__(message)
+    """Not even tried: too many failures from this address (`locked_until` says until when),
+    or on this account from everywhere (`locked_until` is None; it lasts up to an hour)."""
+
+    def __init__(self, locked_until: dt.datetime | None = None) -> None:
+        super().__init__("too many failures" if locked_until is None else f"until {locked_until}")
         self.locked_until = locked_until
 
 
@@ -36,9 +46,23 @@ def _normalise(username: str) -> str:
     return username.strip().lower()[:254]
 
 
-def sign_in_locked_until(username: str, now: dt.datetime | None = None) -> dt.datetime | None:
+def sign_in_key(username: str, ip: str) -> str:
+    """The key of an (account name, IP address) pair: a digest keyed with the secret key, so
+    that neither the name (often an email address) nor the address is kept or can be tried."""
+    pair = f"{_normalise(username)}\n{ip}"
+    return salted_hmac("codemonitor.accounts.sign-in", pair, algorithm="sha256").hexdigest()
+
+
+def _account_key(name: str) -> str:
+    return f"sign-in:account:{name}"
+
+
+def sign_in_locked_until(
+    username: str, ip: str, now: dt.datetime | None = None
+) -> dt.datetime | None:
+    """Until when this address is backed off from this account name, if it is now."""
     now = now or timezone.now()
-    row = SignInThrottle.objects.filter(username=_normalise(username)).first()
+    row = SignInThrottle.objects.filter(key=sign_in_key(username, ip)).first()
     if row is not None and row.locked_until is not None and row.locked_until > now:
         return row.locked_until
     return None
@@ -49,28 +73,42 @@ def sign_in_check(
 ) -> User | None:
     """The user whose name (or email) and password these are, or None; counts failures.
 
-    After FREE_FAILURES failures in a row the name is locked, one minute at first and twice as
-    long after each further failure (at most a day); a success clears the count.
+    Failures are counted per (name, IP address) pair: after FREE_FAILURES in a row that pair
+    is backed off, one minute at first and twice as long after each further failure (at most a
+    day); a success clears its count. Someone guessing from one address therefore cannot lock
+    the account for its owner elsewhere. Against guessing from many addresses, the failures of
+    one name from everywhere have a much higher ceiling per hour (RATE_SIGN_IN_PER_ACCOUNT).
+
+    Raises SignInRefused, without checking the password, when this pair is backed off or the
+    account's ceiling is reached, and when this failure starts a back-off.
     """
     now = now or timezone.now()
     name = _normalise(username)
-    if sign_in_locked_until(name, now):
-        return None
+    ip = client_ip(request)
+    key = sign_in_key(name, ip)
+    locked = sign_in_locked_until(name, ip, now)
+    if locked:
+        raise SignInRefused(locked)
+    ceiling, window = settings.RATE_SIGN_IN_PER_ACCOUNT
+    if throttle_reached(_account_key(name), limit=ceiling, window_seconds=window):
+        raise SignInRefused()
     account = User.objects.filter(email__iexact=name).first()
     login_name = account.get_username() if account is not None else username.strip()
     user = authenticate(request, username=login_name, password=password)
+    if isinstance(user, User) and user.is_active:
+        SignInThrottle.objects.filter(key=key).update(failures=0, locked_until=None)
+        return user
     with transaction.atomic():
-        row, _ = SignInThrottle.objects.select_for_update().get_or_create(username=name)
-        if isinstance(user, User) and user.is_active:
-            row.failures, row.locked_until = 0, None
-            row.save(update_fields=["failures", "locked_until"])
-            return user
+        row, _ = SignInThrottle.objects.select_for_update().get_or_create(key=key)
         row.failures += 1
         row.last_failure_at = now
         if row.failures >= FREE_FAILURES:
-            lock = min(FIRST_LOCK * 2 ** (row.failures - FREE_FAILURES), LONGEST_LOCK)
+            lock = min(FIRST_LOCK * 2 ** min(row.failures - FREE_FAILURES, 20), LONGEST_LOCK)
             row.locked_until = now + lock
         row.save()
+    throttle_hit(_account_key(name), limit=ceiling, window_seconds=window)
+    if row.locked_until is not None and row.locked_until > now:
+        raise SignInRefused(row.locked_until)
     return None
 
 
@@ -105,6 +143,25 @@ def totp_verify(user: User, code: str, at: float | None = None) -> bool:
             user.totp_last_step = candidate
             return True
     return False
+
+
+def totp_check(*, user: User, code: str, ip: str, at: float | None = None) -> bool:
+    """Whether `code` is the user's current code, at the sign-in step; counts the codes tried.
+
+    Codes are counted per (user, IP address), not per session (a new sign-in gives a new
+    session, not a new address), and per user from everywhere with a much higher ceiling:
+    codes tried from one address do not stop the right code from another. Each try is counted
+    before the code is checked (atomically: codes sent all at once are counted too), and a try
+    refused from one address is not counted for the user. Raises SignInRefused, without
+    checking the code, once either limit is reached.
+    """
+    per_address, address_window = settings.RATE_CODE_PER_ADDRESS
+    per_account, account_window = settings.RATE_CODE_PER_ACCOUNT
+    if not throttle_hit(
+        f"code:user:{user.pk}:ip:{ip}", limit=per_address, window_seconds=address_window
+    ) or not throttle_hit(f"code:user:{user.pk}", limit=per_account, window_seconds=account_window):
+        raise SignInRefused()
+    return totp_verify(user, code, at)
 
 
 def totp_confirm(user: User, code: str) -> bool:
@@ -142,6 +199,47 @@ def password_link(user: User, base_url: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return base_url + reverse("accounts:password_reset_confirm", args=[uid, token])
+
+
+def password_reset_request(*, email: str, protocol: str, domain: str, language: str) -> None:
+    """Ask the worker to email a link to choose a new password to the account of `email`.
+
+    The request does not look the address up: it queues the same task for any address, and
+    the worker sends only if an account has it. A request for a registered address therefore
+    takes the time and does the database work of one for an unknown address, and neither the
+    answer nor its timing says whether an account exists.
+    """
+    address = email.strip()
+    transaction.on_commit(
+        lambda: password_reset_deliver.enqueue(address, protocol, domain, language)
+    )
+
+
+@task()
+def password_reset_deliver(email: str, protocol: str, domain: str, language: str) -> int:
+    """Email the link to choose a new password to each active account of `email` that has a
+    password (Django's choice of accounts and its token); returns how many were sent."""
+    sent = 0
+    for user in PasswordResetForm().get_users(email):
+        if not isinstance(user, User):
+            continue
+        mail_send(
+            to=[user.email],
+            template="password_reset",
+            language=language,
+            context={
+                "email": user.email,
+                "domain": domain,
+                "site_name": domain,
+                "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+                "user": user,
+                "token": default_token_generator.make_token(user),
+                "protocol": protocol,
+            },
+        )
+        audit_log(action=Action.USER_PASSWORD_RESET_SENT, target=user, actor_label="system")
+        sent += 1
+    return sent
 
 
 class InviteRefused(ValueError):

@@ -24,16 +24,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from codemonitor.accounts.access import mark_verified, signed_in_user
 from codemonitor.accounts.models import User
 from codemonitor.accounts.services import (
+    SignInRefused,
     client_network,
+    password_reset_request,
     sign_in_check,
-    sign_in_locked_until,
+    totp_check,
     totp_confirm,
     totp_new_secret,
     totp_uri,
-    totp_verify,
     user_two_factor_off,
 )
 from codemonitor.core.audit import Action, audit_log
+from codemonitor.core.languages import active as active_language
 from codemonitor.core.throttle import client_ip, throttle_hit
 
 PENDING = "sign_in_pending_user"
@@ -74,6 +76,19 @@ def _complete(request: HttpRequest, user: User, *, verified: bool) -> None:
         )
 
 
+def _refusal(refused: SignInRefused) -> str:
+    if refused.locked_until is None:
+        # Failures from many addresses: paused for everyone, whichever address this is.
+        return _(
+            "There have been too many failed attempts to sign in to this account in the last "
+            "hour. Signing in to it is paused for a while; please try again later."
+        )
+    return _(
+        "Too many failed attempts from your connection: please wait until %(time)s before "
+        "you try again, or reset your password."
+    ) % {"time": formats.time_format(timezone.localtime(refused.locked_until), "H:i")}
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
@@ -81,38 +96,27 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        if not throttle_hit(f"sign-in:ip:{client_ip(request)}", limit=30, window_seconds=900):
+        limit, window = settings.RATE_SIGN_IN_PER_IP
+        if not throttle_hit(f"sign-in:ip:{client_ip(request)}", limit=limit, window_seconds=window):
             form.add_error(
                 None, _("Too many attempts from this address; please wait a few minutes.")
             )
             return render(
                 request, "accounts/sign_in.html", {"form": form, "next": target}, status=429
             )
-        locked = sign_in_locked_until(username)
-        user = (
-            None
-            if locked
-            else sign_in_check(
+        try:
+            user = sign_in_check(
                 request=request, username=username, password=form.cleaned_data["password"]
             )
-        )
-        locked = locked or sign_in_locked_until(username)
-        if user is None:
-            if locked:
-                form.add_error(
-                    None,
-                    _(
-                        "Too many failed attempts: this account is locked until "
-                        "%(time)s. Try again then, or reset your password."
-                    )
-                    % {"time": formats.time_format(timezone.localtime(locked), "H:i")},
-                )
-                status = 429
-            else:
-                form.add_error(None, _("The email address or the password is not right."))
-                status = 400
+        except SignInRefused as refused:
+            form.add_error(None, _refusal(refused))
             return render(
-                request, "accounts/sign_in.html", {"form": form, "next": target}, status=status
+                request, "accounts/sign_in.html", {"form": form, "next": target}, status=429
+            )
+        if user is None:
+            form.add_error(None, _("The email address or the password is not right."))
+            return render(
+                request, "accounts/sign_in.html", {"form": form, "next": target}, status=400
             )
         if user.two_factor_enabled:
             request.session[PENDING] = user.pk
@@ -141,19 +145,23 @@ def code(request: HttpRequest) -> HttpResponse:
     if user is None:
         return redirect("accounts:sign_in")
     form = CodeForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        if not throttle_hit(f"code:user:{user.pk}", limit=10, window_seconds=900):
+        try:
+            right = totp_check(user=user, code=form.cleaned_data["code"], ip=client_ip(request))
+        except SignInRefused:
             form.add_error(None, _("Too many codes tried; wait a few minutes."))
-        elif totp_verify(user, form.cleaned_data["code"]):
-            target = request.session.get(NEXT) or reverse("home")
-            _complete(request, user, verified=True)
-            return HttpResponseRedirect(_next(request, target))
+            status = 429
         else:
+            if right:
+                target = request.session.get(NEXT) or reverse("home")
+                _complete(request, user, verified=True)
+                return HttpResponseRedirect(_next(request, target))
             form.add_error(
                 "code",
                 _("This code is not right or has expired; enter the code your app shows now."),
             )
-    return render(request, "accounts/code.html", {"form": form})
+    return render(request, "accounts/code.html", {"form": form}, status=status)
 
 
 @never_cache
@@ -223,16 +231,44 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
-def _reset_kwargs() -> dict[str, Any]:
-    return {"from_email": settings.DEFAULT_FROM_EMAIL}
+class _PasswordReset(auth_views.PasswordResetView):
+    """Django's form and token, with limits, and the email sent by the worker.
+
+    Limited per IP address and per email address (counted whatever the address); within the
+    limits the request only queues a task that looks the address up (`password_reset_request`),
+    so that it does the same work, in the same time, for a registered address and another.
+    """
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        request = self.request
+        email = form.cleaned_data["email"]
+        ip_limit, ip_window = settings.RATE_RESET_PER_IP
+        email_limit, email_window = settings.RATE_RESET_PER_EMAIL
+        if not throttle_hit(
+            f"reset:ip:{client_ip(request)}", limit=ip_limit, window_seconds=ip_window
+        ) or not throttle_hit(
+            f"reset:email:{email.strip().lower()}", limit=email_limit, window_seconds=email_window
+        ):
+            form.add_error(
+                None,
+                _(
+                    "Too many requests to reset a password came from here or for this "
+                    "address in the last hour. Please try again later."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        password_reset_request(
+            email=email,
+            protocol="https" if request.is_secure() else "http",
+            domain=request.get_host(),
+            language=active_language(),
+        )
+        return HttpResponseRedirect(self.get_success_url())
 
 
-password_reset = auth_views.PasswordResetView.as_view(
+password_reset = _PasswordReset.as_view(
     template_name="accounts/password_reset.html",
-    email_template_name="email/password_reset.body.txt",
-    subject_template_name="email/password_reset.subject.txt",
     success_url=reverse_lazy("accounts:password_reset_sent"),
-    **_reset_kwargs(),
 )
 password_reset_sent = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_sent.html"

@@ -65,6 +65,7 @@ class Action(StrEnum):
     USER_TWO_FACTOR_ON = "user.two_factor.on"
     USER_TWO_FACTOR_OFF = "user.two_factor.off"
     USER_PASSWORD_SET = "user.password.set"  # noqa: S105 (an action code, not a password)
+    USER_PASSWORD_RESET_SENT = "user.password.reset_sent"  # noqa: S105 (an action code)
     COUNTRY_CONTRIBUTOR_INVITED = "country.contributor.invited"
     COUNTRY_CONTRIBUTOR_REMOVED = "country.contributor.removed"
     # The Django admin (reference data, accounts): which object, which fields, never the values.

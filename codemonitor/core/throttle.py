@@ -40,6 +40,24 @@ def throttle_hit(key: str, *, limit: int, window_seconds: int) -> bool:
     return count <= limit
 
 
+def throttle_reached(key: str, *, limit: int, window_seconds: int) -> bool:
+    """Whether `key` has been counted `limit` times in the current window (counts nothing).
+
+    With `throttle_hit` on failures only, a limit on failures: the successes of the right person
+    are not counted, and once `limit` failures are in, every further try is refused.
+    """
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    start = _window(timezone.now(), window_seconds)
+    if settings.THROTTLE_STORE == "cache":
+        count = int(caches["default"].get(throttle_cache_key(digest, start)) or 0)
+    else:
+        found = Throttle.objects.filter(key=digest, window_start=start).values_list(
+            "count", flat=True
+        )
+        count = found.first() or 0
+    return count >= limit
+
+
 def _database_count(digest: str, start: dt.datetime) -> int:
     with transaction.atomic():
         updated = Throttle.objects.filter(key=digest, window_start=start).update(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -15,6 +16,7 @@ from codemonitor.accounts.models import User
 from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.links import STAKEHOLDER_PRIVATE_LINK, link
 from codemonitor.core.mail import mail_send
+from codemonitor.core.throttle import throttle_hit
 from codemonitor.instruments.engine import Evaluation, Problem
 from codemonitor.reporting.answers import answer_save, answers_digest, answers_load
 from codemonitor.reporting.models import (
@@ -239,7 +241,11 @@ def report_reopen(*, report: Report, user: User, reason: str = "") -> None:
 
 
 def report_links_send(*, report: Report, base_url: str) -> None:
-    """Email a new private link to the report's contact address."""
+    """Email a new private link to the report's contact address.
+
+    The email holds nothing the requester typed (see email/private_link.body.txt): the address
+    is not confirmed yet, so it must not carry a stranger's words.
+    """
     contact = report.contact
     token = ReportLink.issue(report)
     mail_send(
@@ -254,3 +260,36 @@ def report_links_send(*, report: Report, base_url: str) -> None:
         },
     )
     audit_log(action=Action.REPORT_LINK_SENT, target=report, actor_label="system")
+
+
+def report_links_request(*, round_instrument: RoundInstrument, email: str, base_url: str) -> None:
+    """Ask the worker to send fresh private links for the reports of an address in a round.
+
+    The request only queues the task, whether or not the address has reports: the answer takes
+    the same time and does the same database work either way, and so reveals nothing.
+    """
+    round_instrument_id = round_instrument.pk
+    address = email.strip().lower()
+    transaction.on_commit(
+        lambda: report_links_resend.enqueue(round_instrument_id, address, base_url)
+    )
+
+
+@task()
+def report_links_resend(round_instrument_id: int, email: str, base_url: str) -> int:
+    """Email a fresh private link for each report of `email` in a round (in the worker).
+
+    At most RATE_LINK_PER_EMAIL such emails reach one address per hour, however many reports
+    were started for it: each email counts, not each request. Returns how many were sent.
+    """
+    limit, window = settings.RATE_LINK_PER_EMAIL
+    contacts = ReportContact.objects.select_related(
+        "report__round_instrument__round", "report__instrument_version"
+    ).filter(email=email, report__round_instrument_id=round_instrument_id)
+    sent = 0
+    for contact in contacts.order_by("report__sequence"):
+        if not throttle_hit(f"link:sent:{email}", limit=limit, window_seconds=window):
+            break
+        report_links_send(report=contact.report, base_url=base_url)
+        sent += 1
+    return sent

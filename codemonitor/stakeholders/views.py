@@ -31,6 +31,7 @@ from codemonitor.reporting.receipt import receipt_pdf
 from codemonitor.reporting.services import (
     WorkflowError,
     report_link_open,
+    report_links_request,
     report_links_send,
     report_submit,
     stakeholder_report_start,
@@ -67,6 +68,14 @@ def _stakeholder_instrument(round_: Round) -> RoundInstrument:
 
 def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
+
+
+def _within_global_limit() -> bool:
+    """One more private-link email to an address that asked for it, within the cap on all of
+    them together (RATE_START_GLOBAL per hour): many addresses and many IPs cannot turn the
+    open form into a mailer."""
+    limit, window = settings.RATE_START_GLOBAL
+    return throttle_hit("private-link:global", limit=limit, window_seconds=window)
 
 
 @require_safe
@@ -155,6 +164,17 @@ def start(request: HttpRequest, number: int) -> HttpResponse:
             ),
         )
         return _render_round(request, round_, round_instrument, form, LinkForm(), status=429)
+    # Counted only once this requester is within its own limits, so that one address cannot use
+    # up everyone's share.
+    if not _within_global_limit():
+        form.add_error(
+            None,
+            _(
+                "Very many reports are being started just now. Please try again in an hour, "
+                "or use the private link you received."
+            ),
+        )
+        return _render_round(request, round_, round_instrument, form, LinkForm(), status=429)
     try:
         report = stakeholder_report_start(
             round_instrument=round_instrument,
@@ -201,20 +221,17 @@ def resend_link(request: HttpRequest, number: int) -> HttpResponse:
     email = form.cleaned_data["email"].strip().lower()
     limit, window = settings.RATE_LINK_PER_EMAIL
     ip_limit, ip_window = settings.RATE_START_PER_IP
-    allowed = throttle_hit(
-        f"link:email:{email}", limit=limit, window_seconds=window
-    ) and throttle_hit(f"link:ip:{client_ip(request)}", limit=ip_limit, window_seconds=ip_window)
+    allowed = (
+        throttle_hit(f"link:email:{email}", limit=limit, window_seconds=window)
+        and throttle_hit(f"link:ip:{client_ip(request)}", limit=ip_limit, window_seconds=ip_window)
+        and _within_global_limit()
+    )
     if allowed and not form.cleaned_data["homepage"]:
-        for contact in ReportContact.objects.select_related(
-            "report__round_instrument__round"
-        ).filter(email=email, report__round_instrument=round_instrument):
-            try:
-                report_links_send(report=contact.report, base_url=_base_url(request))
-            except Exception:
-                form.add_error(None, _("The email could not be sent. Please try again later."))
-                return _render_round(
-                    request, round_, round_instrument, StartForm(), form, status=503
-                )
+        # The worker looks the address up and sends: this request does the same work whether
+        # or not the address has reports (no lookup, no email sent from here).
+        report_links_request(
+            round_instrument=round_instrument, email=email, base_url=_base_url(request)
+        )
     # The same answer whether or not the address has reports: it reveals nothing.
     return render(request, "stakeholders/link_sent.html", {"round": round_, "email": email})
 

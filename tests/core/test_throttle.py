@@ -1,4 +1,5 @@
-"""Rate limits count alike in every process, in the database or in the shared cache (Redis)."""
+"""Rate limits count alike in every process, in the database or in the shared cache (Redis);
+the client's address they count cannot be chosen by the client."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import uuid
 
 import pytest
 from django.db import connection, connections
+from django.test import Client
 from django.utils import timezone
 
 from codemonitor.core.models import Throttle
-from codemonitor.core.throttle import _window, throttle_cache_key, throttle_hit
+from codemonitor.core.throttle import _window, throttle_cache_key, throttle_hit, throttle_reached
 from tests.core.conftest import redis_client
 
 
@@ -34,6 +36,17 @@ def test_uses_up_to_the_limit_pass_and_keys_count_apart(store) -> None:
     hits = [throttle_hit(key, limit=3, window_seconds=3600) for _ in range(5)]
     assert hits == [True, True, True, False, False]
     assert throttle_hit(other, limit=3, window_seconds=3600) is True
+
+
+@pytest.mark.django_db
+def test_reached_reads_the_count_without_counting(store) -> None:
+    key = fresh_key()
+    assert [throttle_reached(key, limit=2, window_seconds=3600) for _ in range(3)] == [False] * 3
+    throttle_hit(key, limit=2, window_seconds=3600)
+    assert not throttle_reached(key, limit=2, window_seconds=3600)
+    throttle_hit(key, limit=2, window_seconds=3600)
+    assert throttle_reached(key, limit=2, window_seconds=3600)
+    assert throttle_hit(key, limit=2, window_seconds=3600) is False  # the third use
 
 
 @pytest.mark.django_db
@@ -114,3 +127,66 @@ def test_the_client_address_cannot_be_chosen_by_the_client(
     settings.TRUSTED_PROXY_HOPS = hops
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+# Through the views: behind one proxy the client is the entry the proxy appended, and what the
+# client wrote to the left of it changes nothing.
+
+
+def post_start(client, number: int, email: str, entity: str, **extra):
+    return client.post(
+        f"/isri/round/{number}/start/", {"email": email, "entity_name": entity}, **extra
+    )
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_for_does_not_escape_the_sign_in_limits(settings, fp_a) -> None:
+    from tests.conftest import PASSWORD
+
+    settings.TRUSTED_PROXY_HOPS = 1
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+
+    def sign_in(n: int, username: str, password: str, client: str = "203.0.113.66"):
+        return proxy.post(
+            "/account/sign-in/",
+            {"username": username, "password": password},
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, {client}",
+        )
+
+    # The back-off of an (account, address) pair.
+    statuses = [sign_in(n, fp_a.email, "wrong").status_code for n in range(1, 8)]
+    assert statuses == [400] * 4 + [429] * 3
+    assert sign_in(99, fp_a.email, PASSWORD).status_code == 429
+    # The limit on every sign-in from one address.
+    settings.RATE_SIGN_IN_PER_IP = (3, 900)
+    statuses = [
+        sign_in(n, f"guess{n}@example.org", "wrong", "203.0.113.88").status_code
+        for n in range(1, 6)
+    ]
+    assert statuses == [400, 400, 400, 429, 429]
+    # The account's owner, another client of the same proxy, signs in.
+    assert sign_in(1, fp_a.email, PASSWORD, "203.0.113.77").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_for_does_not_escape_the_start_limit(isri_round, smtp, settings) -> None:
+    settings.TRUSTED_PROXY_HOPS = 1
+    settings.RATE_START_PER_IP = (2, 3600)
+    number = isri_round.round.number
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+    statuses = [
+        post_start(
+            proxy,
+            number,
+            f"f{n}@example.org",
+            f"Forged {n}",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n + 1}, 203.0.113.66",
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [302, 302, 429, 429]
+    # Another client behind the same proxy is counted apart.
+    other = post_start(
+        proxy, number, "other@example.org", "Other", HTTP_X_FORWARDED_FOR="203.0.113.77"
+    )
+    assert other.status_code == 302
