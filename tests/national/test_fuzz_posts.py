@@ -26,7 +26,8 @@ from tests.national.test_scoping_matrix import PERSONAS, cases
 @pytest.fixture(name="world")
 def _world(people, nri_round, report_a, isri_round, tmp_path):
     """The matrix's objects: one of each object a URL names."""
-    return matrix.world.__wrapped__(people, nri_round, report_a, isri_round, tmp_path)
+    build = matrix.world.__wrapped__  # type: ignore[attr-defined]
+    return build(people, nri_round, report_a, isri_round, tmp_path)
 
 pytestmark = pytest.mark.django_db
 
