@@ -57,6 +57,20 @@ def _account_key(name: str) -> str:
     return f"sign-in:account:{name}"
 
 
+# A pair of account and address that has not failed for this long starts afresh.
+SIGN_IN_FAILURES_KEPT = dt.timedelta(days=2)
+
+
+def sign_in_throttle_prune(now: dt.datetime) -> int:
+    """Remove the failure counts of pairs no longer backed off that failed long ago (daily)."""
+    removed, _by_model = (
+        SignInThrottle.objects.filter(last_failure_at__lt=now - SIGN_IN_FAILURES_KEPT)
+        .exclude(locked_until__gt=now)
+        .delete()
+    )
+    return removed
+
+
 def sign_in_locked_until(
     username: str, ip: str, now: dt.datetime | None = None
 ) -> dt.datetime | None:

@@ -8,6 +8,7 @@ Like the reminders, the task plans its own next run (03:00 Geneva); `manage.py m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from importlib import import_module
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,16 @@ GENEVA = ZoneInfo("Europe/Zurich")
 TASKS_KEPT = dt.timedelta(days=7)
 RUN_AT = dt.time(3, 0)
 TASK_PATH = "codemonitor.core.maintenance.maintenance_run"
+
+
+# Housekeeping that apps above core add (from their AppConfig.ready): each removes what is old.
+_PRUNERS: list[Callable[[dt.datetime], int]] = []
+
+
+def maintenance_register(pruner: Callable[[dt.datetime], int]) -> None:
+    """Add an app's housekeeping to the daily run: `pruner(now)` removes what is old."""
+    if pruner not in _PRUNERS:
+        _PRUNERS.append(pruner)
 
 
 def sessions_clear_expired() -> None:
@@ -47,6 +58,8 @@ def maintenance_prune(*, now: dt.datetime | None = None) -> int:
     removed = throttle_prune(now=now)
     sessions_clear_expired()
     tasks_prune_finished(now=now)
+    for pruner in _PRUNERS:
+        pruner(now or timezone.now())
     return removed
 
 

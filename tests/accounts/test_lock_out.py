@@ -109,3 +109,28 @@ def test_wrong_codes_from_many_addresses_meet_a_ceiling_per_account(secretariat,
     assert (
         owner.post("/account/sign-in/code/", {"code": right_code(secretariat)}).status_code == 429
     )
+
+
+def test_the_daily_housekeeping_forgets_old_failures(secretariat) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from codemonitor.accounts.models import SignInThrottle
+    from codemonitor.core.maintenance import maintenance_prune
+
+    now = timezone.now()
+    old = SignInThrottle.objects.create(
+        key="a" * 64, failures=3, last_failure_at=now - dt.timedelta(days=3)
+    )
+    backed_off = SignInThrottle.objects.create(
+        key="b" * 64,
+        failures=40,
+        last_failure_at=now - dt.timedelta(days=3),
+        locked_until=now + dt.timedelta(hours=1),
+    )
+    recent = SignInThrottle.objects.create(key="c" * 64, failures=2, last_failure_at=now)
+    maintenance_prune(now=now)
+    kept = set(SignInThrottle.objects.values_list("pk", flat=True))
+    assert old.pk not in kept
+    assert {backed_off.pk, recent.pk} <= kept
