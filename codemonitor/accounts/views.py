@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from codemonitor.accounts.access import mark_verified, signed_in_user
 from codemonitor.accounts.models import User
@@ -217,6 +217,7 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_safe
 def account(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     if user is None:

