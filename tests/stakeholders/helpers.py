@@ -51,7 +51,7 @@ def autosave(client: Client, report: Report, key: str, value, *, version=None, p
     return client.post(f"/isri/report/{report.uuid}/autosave/", data)
 
 
-def drawn_version(report: Report, key: str) -> int:
+def drawn_version(report: Report | int, key: str) -> int:
     """The version a page drawn now would carry for a field (0: no answer yet)."""
     from codemonitor.reporting.fields import parse_key
     from codemonitor.reporting.models import Answer, PersonalAnswer
@@ -61,7 +61,8 @@ def drawn_version(report: Report, key: str) -> int:
         return 0
     for model in (Answer, PersonalAnswer):
         found = (
-            model.objects.filter(report=report, question=parsed[0], row=parsed[1])
+            model.objects.filter(report_id=getattr(report, "pk", report), question=parsed[0])
+            .filter(row=parsed[1])
             .values_list("version", flat=True)
             .first()
         )
