@@ -258,6 +258,13 @@ FORM_UPLOAD_MAX_BYTES = envint("FORM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_DOCUMENTS_MAX_BYTES = envint("REPORT_DOCUMENTS_MAX_BYTES", 100 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Zip-based documents (DOCX, XLSX, ODT, ODS) and XLSForm workbooks are checked before anything
+# opens them (codemonitor/core/archives.py): what all their parts add up to once expanded, how
+# many parts, how much one part over 1 MB may be compressed.
+ARCHIVE_MAX_EXPANDED_BYTES = envint("ARCHIVE_MAX_EXPANDED_BYTES", 200 * 1024 * 1024)
+WORKBOOK_MAX_EXPANDED_BYTES = envint("WORKBOOK_MAX_EXPANDED_BYTES", 20 * 1024 * 1024)
+ARCHIVE_MAX_ENTRIES = envint("ARCHIVE_MAX_ENTRIES", 5000)
+ARCHIVE_MAX_RATIO = envint("ARCHIVE_MAX_RATIO", 100)
 
 # Days before a national deadline on which focal points of unsubmitted reports get a reminder.
 REMINDER_DAYS = [int(day) for day in envlist("REMINDER_DAYS", "30,14,7,1")]
