@@ -46,7 +46,10 @@ def test_an_office_document_passes_and_is_left_at_its_start() -> None:
 
 def test_a_part_compressed_a_thousandfold_is_refused_without_inflating_it(tmp_path) -> None:
     path = tmp_path / "bomb.odt"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as made, made.open("mimetype", "w") as part:
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as made,
+        made.open("mimetype", "w") as part,
+    ):
         for _ in range(200):
             part.write(bytes(MB))
     assert path.stat().st_size < 300_000

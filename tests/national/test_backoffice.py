@@ -10,8 +10,8 @@ from codemonitor.accounts.models import Role
 from codemonitor.registers.models import NationalAuthority, NationalAuthorityProposal
 from codemonitor.reporting.answers import answer_save
 from codemonitor.reporting.models import QuestionComment, Report
-from tests.national.test_workflow import fill
 from tests.downloads import assert_download
+from tests.national.test_workflow import fill
 from tests.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db

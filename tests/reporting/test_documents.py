@@ -32,8 +32,11 @@ BOMB_MESSAGE = (
 @pytest.fixture(scope="module")
 def bomb(tmp_path_factory) -> Path:
     """A 200 KB .odt whose `mimetype` part expands to 200 MB, written in 1 MB chunks."""
-    path = tmp_path_factory.mktemp("bomb") / "minutes.odt"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as made, made.open("mimetype", "w") as part:
+    path = Path(tmp_path_factory.mktemp("bomb")) / "minutes.odt"
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as made,
+        made.open("mimetype", "w") as part,
+    ):
         for _ in range(200):
             part.write(bytes(MB))
     assert path.stat().st_size < 300_000
@@ -65,6 +68,8 @@ def peak_memory(call):
 
 def test_a_zip_bomb_is_refused_through_the_upload_view(stakeholder, bomb, settings) -> None:
     content = bomb.read_bytes()
+    # A first, refused, upload: what is measured is the bomb, not the view's first run.
+    upload(stakeholder.client, stakeholder.report, "tool.pdf", b"\x7fELF" + bytes(50))
     response, peak = peak_memory(
         lambda: upload(stakeholder.client, stakeholder.report, "minutes.odt", content)
     )
@@ -121,7 +126,9 @@ def test_a_docx_bigger_than_allowed_once_expanded_is_refused(stakeholder, settin
         made.writestr("word/document.xml", "<w:document/>")
         for number in range(3):
             # Different bytes in each part, compressed little: the ratio is not what is wrong.
-            made.writestr(f"word/media/image{number}.png", hashlib.sha512(bytes(number)).digest() * 8000)
+            made.writestr(
+                f"word/media/image{number}.png", hashlib.sha512(bytes(number)).digest() * 8000
+            )
     response = upload(stakeholder.client, stakeholder.report, "report.docx", output.getvalue())
     assert response.status_code == 400
     assert response.json()["error"] == (
