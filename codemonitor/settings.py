@@ -138,6 +138,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that its refusal goes out with every header above and in the person's language.
+    "codemonitor.middleware.RequestBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "codemonitor.urls"
@@ -252,12 +254,33 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Form fields other than files (autosave sends one answer; a page without JavaScript all of
+# its answers): far more than the longest answers need.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FORM_UPLOAD_MAX_BYTES = envint("FORM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Documents attached to reports: per file and per report.
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_DOCUMENTS_MAX_BYTES = envint("REPORT_DOCUMENTS_MAX_BYTES", 100 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Zip-based documents (DOCX, XLSX, ODT, ODS) and XLSForm workbooks are checked before anything
+# opens them (codemonitor/core/archives.py): what all their parts add up to once expanded, how
+# many parts, how much one part over 1 MB may be compressed.
+ARCHIVE_MAX_EXPANDED_BYTES = envint("ARCHIVE_MAX_EXPANDED_BYTES", 200 * 1024 * 1024)
+WORKBOOK_MAX_EXPANDED_BYTES = envint("WORKBOOK_MAX_EXPANDED_BYTES", 20 * 1024 * 1024)
+ARCHIVE_MAX_ENTRIES = envint("ARCHIVE_MAX_ENTRIES", 5000)
+ARCHIVE_MAX_RATIO = envint("ARCHIVE_MAX_RATIO", 100)
+# A file of an upload is kept only up to the largest file any view accepts; past that its bytes
+# are counted and dropped (codemonitor/core/uploads.py), and the view refuses it by its size.
+FILE_UPLOAD_HANDLERS = [
+    "codemonitor.core.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# A request body larger than this is refused (413) before any of it is read: one file of the
+# largest kind plus room for the form's other fields.
+REQUEST_BODY_MAX_BYTES = envint(
+    "REQUEST_BODY_MAX_BYTES", max(DOCUMENT_MAX_BYTES, FORM_UPLOAD_MAX_BYTES) + 1024 * 1024
+)
 
 # Days before a national deadline on which focal points of unsubmitted reports get a reminder.
 REMINDER_DAYS = [int(day) for day in envlist("REMINDER_DAYS", "30,14,7,1")]

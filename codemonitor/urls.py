@@ -24,3 +24,5 @@ urlpatterns = [
     path("admin/login/", _AdminSignIn.as_view()),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "codemonitor.views.bad_request"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from django.core.management import call_command
 from django.utils import translation
@@ -14,6 +15,11 @@ from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import validate_django_db
 
 from tests.builders import xlsform  # noqa: F401  (re-exported for tests)
+
+# Property tests count examples, not milliseconds: a busy machine (CI running both databases at
+# once) must not turn a slow example into a failure. Examples are drawn the same on every run.
+hypothesis.settings.register_profile("suite", deadline=None, derandomize=True)
+hypothesis.settings.load_profile("suite")
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from pyxform import aliases as pyxform_aliases
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
@@ -27,6 +26,7 @@ from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from codemonitor.core.languages import LANGUAGES, language_from_header
 from codemonitor.instruments import expressions
 from codemonitor.instruments.schema import COUNTRIES_LIST, REPORT_FIELDS, Choice, Form, Question
+from codemonitor.instruments.workbooks import WorkbookRefused, workbook_open
 
 MAX_ROWS = 5000
 MAX_CELL = 20000
@@ -292,7 +292,9 @@ def read_workbook(data: bytes) -> tuple[dict[str, _Sheet], list[FormError]]:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return {}, [FormError("workbook", 0, "", _("the file is not an Excel workbook (.xlsx)"))]
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = workbook_open(data)
+    except WorkbookRefused as refused:
+        return {}, [_refused_error(refused)]
     except Exception as error:  # openpyxl raises many kinds on a damaged file
         return {}, [
             FormError(
@@ -308,7 +310,7 @@ def read_workbook(data: bytes) -> tuple[dict[str, _Sheet], list[FormError]]:
     try:
         for worksheet in workbook.worksheets:
             name = worksheet.title.strip().lower()
-            rows = worksheet.iter_rows(values_only=True)
+            rows = workbook.rows(worksheet)
             header_row: tuple[Any, ...] = ()
             header_number = 0
             for header_number, values in enumerate(rows, start=1):  # noqa: B007
@@ -361,9 +363,15 @@ def read_workbook(data: bytes) -> tuple[dict[str, _Sheet], list[FormError]]:
                     FormError(worksheet.title, 0, "", _("there are two sheets of this name"))
                 )
             sheets[name] = sheet
+    except WorkbookRefused as refused:
+        return {}, [_refused_error(refused)]
     finally:
         workbook.close()
     return sheets, errors
+
+
+def _refused_error(refused: WorkbookRefused) -> FormError:
+    return FormError(refused.sheet or "workbook", refused.row, refused.column, refused.message)
 
 
 def check_file(path: Path | str) -> CheckResult:

@@ -1,14 +1,19 @@
-"""Documents attached to reports: checked by content and size, stored under random names."""
+"""Documents attached to reports: checked by content and size, stored under random names.
+
+A document is read in chunks, never whole: its first bytes say its kind; a zip-based one
+(DOCX, XLSX, ODT, ODS) is checked as an archive before its parts are looked at, and then only
+a few bytes of them are read. It is stored, and later sent, under a name ending as its kind
+does, with its kind's content type: what looks like a web page is refused.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import zipfile
 from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
@@ -16,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from codemonitor.accounts.models import User
+from codemonitor.core.archives import ArchiveLimits, ArchiveRefused, archive_check
 from codemonitor.core.audit import Action, audit_log
 from codemonitor.reporting.answers import answer_save, report_hold_open
 from codemonitor.reporting.models import Report, ReportFile
@@ -32,27 +38,41 @@ KINDS = {
     "csv": ("text/csv", ".csv"),
     "txt": ("text/plain", ".txt"),
 }
+# Names a document of a kind may keep; any other name gets the kind's usual extension.
+EXTENSIONS = {
+    **{kind: (extension,) for kind, (_type, extension) in KINDS.items()},
+    "jpeg": (".jpg", ".jpeg"),
+    "txt": (".txt", ".tsv"),
+}
+KIND_OF_TYPE = {content_type: kind for kind, (content_type, _ext) in KINDS.items()}
 ALLOWED_DESCRIPTION = "PDF, DOCX, XLSX, ODT, ODS, CSV, TXT, PNG, JPEG"
+HEAD_BYTES = 8192
+ARCHIVE_KINDS = {"docx", "xlsx", "odt", "ods"}
 
 
 class DocumentRefused(ValueError):
     """Why a file cannot be attached; the message is for the person who sent it."""
 
 
-def sniff(head: bytes, data: bytes | None = None, name: str = "") -> str | None:
-    """The kind of a file from its first bytes (and, for zip-based formats, its entries)."""
+def sniff(head: bytes, source: IO[bytes] | None = None, name: str = "") -> str | None:
+    """The kind of a file from its first bytes (and, for zip-based formats, its parts).
+
+    A zip-based file is read only after `archive_check` passed it, and then only a few bytes
+    of one part.
+    """
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
-    if head.startswith(b"PK\x03\x04") and data is not None:
+    if head.startswith(b"PK\x03\x04") and source is not None:
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            with zipfile.ZipFile(source) as archive:
                 names = set(archive.namelist())
                 if "mimetype" in names:
-                    mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                    with archive.open("mimetype") as entry:
+                        mimetype = entry.read(100).decode("ascii", "replace").strip()
                     return {
                         "application/vnd.oasis.opendocument.text": "odt",
                         "application/vnd.oasis.opendocument.spreadsheet": "ods",
@@ -62,10 +82,12 @@ def sniff(head: bytes, data: bytes | None = None, name: str = "") -> str | None:
                         return "docx"
                     if any(n.startswith("xl/") for n in names):
                         return "xlsx"
-        except (zipfile.BadZipFile, OSError, KeyError):
+        except (zipfile.BadZipFile, OSError, KeyError, EOFError):
             return None
+        finally:
+            source.seek(0)
         return None
-    sample = head[:8192]
+    sample = head[:HEAD_BYTES]
     if b"\0" in sample:
         return None
     try:
@@ -75,6 +97,31 @@ def sniff(head: bytes, data: bytes | None = None, name: str = "") -> str | None:
         if error.start < len(sample) - 4:
             return None
     return "csv" if name.lower().endswith(".csv") else "txt"
+
+
+def looks_like_markup(head: bytes) -> bool:
+    """Whether text starts as a web page, an SVG image, XML or a script element would: a
+    browser that guessed its type could run it."""
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+
+
+def name_for_kind(name: str, kind: str) -> str:
+    """`name` with an extension its kind may have: "evil.html" of text is "evil.txt", and
+    "report.pdf.exe" of a PDF "report.pdf"."""
+    accepted = EXTENSIONS[kind]
+    if name.lower().endswith(accepted):
+        return name
+    stem, dot, _extension = name.rpartition(".")
+    if not (dot and stem):
+        return name + KINDS[kind][1]
+    return stem if stem.lower().endswith(accepted) else stem + KINDS[kind][1]
+
+
+def download_as(document: ReportFile) -> tuple[str, str]:
+    """The name and content type a document is sent with: its kind's, whatever name it was
+    stored with (a type not of KINDS is sent as plain text)."""
+    kind = KIND_OF_TYPE.get(document.content_type, "txt")
+    return name_for_kind(document.original_name or "document", kind), KINDS[kind][0]
 
 
 @dataclass
@@ -116,8 +163,17 @@ def document_add(
         )
     if size == 0:
         raise DocumentRefused(_("“%(name)s” is empty.") % {"name": name})
-    data = upload.read()
-    kind = sniff(data[:8192], data, name)
+    upload.seek(0)
+    head = upload.read(HEAD_BYTES)
+    upload.seek(0)
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            archive_check(upload, ArchiveLimits.for_documents())
+        except ArchiveRefused as refused:
+            raise DocumentRefused(
+                _("“%(name)s” is refused: %(reason)s.") % {"name": name, "reason": refused}
+            ) from None
+    kind = sniff(head, upload, name)
     if kind is None:
         raise DocumentRefused(
             _(
@@ -126,7 +182,20 @@ def document_add(
             )
             % {"name": name, "types": ALLOWED_DESCRIPTION}
         )
+    if kind in {"txt", "csv"} and looks_like_markup(head):
+        raise DocumentRefused(
+            _(
+                "“%(name)s” looks like a web page or a script (HTML, SVG, XML), which cannot be "
+                "attached; save it as PDF."
+            )
+            % {"name": name}
+        )
+    name = name_for_kind(name, kind)
     content_type, _extension = KINDS[kind]
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
     with transaction.atomic():
         report_hold_open(report, timezone.now())  # ReportClosed once a submission has begun
         used = report.files.aggregate(total=Sum("size"))["total"] or 0
@@ -145,10 +214,11 @@ def document_add(
             original_name=name,
             content_type=content_type,
             size=size,
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=digest.hexdigest(),
             uploaded_by=user,
         )
-        document.file.save(name, ContentFile(data), save=True)
+        # From the upload itself: a file on disk is moved or copied in chunks, never read whole.
+        document.file.save(name, upload, save=True)
         _sync_answer(report, question, row, user)
         audit_log(
             action=Action.REPORT_DOCUMENT_ADDED,

@@ -32,7 +32,12 @@ from codemonitor.core.languages import active as active_language
 from codemonitor.core.throttle import client_ip, throttle_hit
 from codemonitor.instruments.engine import Evaluation
 from codemonitor.reporting.answers import ReportClosed, StaleAnswer
-from codemonitor.reporting.documents import DocumentRefused, document_add, document_remove
+from codemonitor.reporting.documents import (
+    DocumentRefused,
+    document_add,
+    document_remove,
+    download_as,
+)
 from codemonitor.reporting.editing import (
     answer_confirm,
     field_save,
@@ -359,11 +364,14 @@ class ReportPageViews:
     def document(self, request: HttpRequest, key: str, document_id: int) -> FileResponse:
         report = self.get_report(request, key)
         stored = get_object_or_404(report.files, pk=document_id)
+        filename, content_type = download_as(stored)
+        # Always a download, under a name and a type of the kind found in its content: never
+        # shown by the browser as a page of this site, whatever name it was sent with.
         response = FileResponse(
             stored.file.open("rb"),
             as_attachment=True,
-            filename=stored.original_name,
-            content_type=stored.content_type,
+            filename=filename,
+            content_type=content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response

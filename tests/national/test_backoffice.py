@@ -10,6 +10,7 @@ from codemonitor.accounts.models import Role
 from codemonitor.registers.models import NationalAuthority, NationalAuthorityProposal
 from codemonitor.reporting.answers import answer_save
 from codemonitor.reporting.models import QuestionComment, Report
+from tests.downloads import assert_download
 from tests.national.test_workflow import fill
 from tests.pdf import pdf_text
 
@@ -142,10 +143,13 @@ def test_the_focal_point_is_invited_from_the_register(
 def test_print_the_report_and_the_blank_instrument(clients, report_a, people) -> None:
     answer_save(report=report_a, question="dna_name", value="Directorate of HRH")
     filled = clients["fp_a"].get(f"/national/reports/{report_a.pk}/report.pdf")
-    assert filled["Content-Type"] == "application/pdf"
+    assert_download(filled, "application/pdf", f"{report_a.reference}.pdf")
     text = pdf_text(filled.content)
     assert "Directorate of HRH" in text and report_a.reference in text
-    blank = pdf_text(clients["fp_a"].get(f"/national/reports/{report_a.pk}/blank.pdf").content)
+    response = clients["fp_a"].get(f"/national/reports/{report_a.pk}/blank.pdf")
+    version = report_a.instrument_version
+    assert_download(response, "application/pdf", f"nri-{version.version}.pdf")
+    blank = pdf_text(response.content)
     assert "Name of the designated national authority" in blank
     Report.objects.filter(pk=report_a.pk).update(language="fr")
     french = pdf_text(clients["fp_a"].get(f"/national/reports/{report_a.pk}/blank.pdf").content)

@@ -13,6 +13,7 @@ from codemonitor.core.models import AuditEntry
 from codemonitor.reporting.fields import field_key
 from codemonitor.reporting.models import Report
 from tests.conftest import sign_in
+from tests.downloads import assert_download
 from tests.pdf import pdf_text
 from tests.smtp import Mailbox
 from tests.stakeholders.helpers import autosave, link_from, page_url, start_report
@@ -50,7 +51,7 @@ def test_submit_once_with_confirmation_receipt_and_email(
     assert verified.reference in done
     assert verified.reference.startswith("ISRI-") and verified.reference.endswith("-000001")
     receipt = client.get(f"/isri/report/{verified.uuid}/receipt.pdf")
-    assert receipt["Content-Type"] == "application/pdf"
+    assert_download(receipt, "application/pdf", f"{verified.reference}.pdf")
     text = pdf_text(receipt.content)
     assert verified.reference in text
     assert "Nurse emigration doubled since 2021." in text
