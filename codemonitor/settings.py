@@ -160,11 +160,15 @@ TEMPLATES = [
 ]
 
 # The database: SQLite file by default, PostgreSQL in production and CI (DATABASE_URL).
+# Connections are kept for DATABASE_CONN_MAX_AGE seconds and checked before a request reuses
+# one (CONN_HEALTH_CHECKS): after the database restarted, a worker's kept connection is dead,
+# and the check replaces it instead of failing the first request with an error.
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "var")))
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'codemonitor.sqlite3'}"),
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
