@@ -131,6 +131,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "codemonitor.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "codemonitor.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,6 +142,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "codemonitor.urls"
+# A refused form answers the page's script in JSON (codemonitor/errors.py).
+CSRF_FAILURE_VIEW = "codemonitor.errors.csrf_failure"
 WSGI_APPLICATION = "codemonitor.wsgi.application"
 
 TEMPLATES = [

@@ -29,7 +29,7 @@ def test_every_page_has_a_content_security_policy(client, reference) -> None:
 
 
 def test_health_check(client) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "tasks": "ok"}
 
 
 def test_arabic_pages_are_right_to_left(client, reference) -> None:
