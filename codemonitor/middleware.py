@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from codemonitor.errors import database_down, error_response
 
@@ -39,3 +41,32 @@ class DatabaseUnavailableMiddleware:
         if database_down(exception):
             return error_response(request, 503)
         return None
+
+
+# Pages anyone may see that hold nothing personal: kept by browsers and proxies as usual.
+PUBLIC_PATHS = re.compile(r"^/(healthz)?$")
+
+
+class PrivatePagesMiddleware:
+    """`Cache-Control: no-store, private` on every response but the public pages.
+
+    Report pages, private links, the back office and anything sent to a person who holds a
+    session (signed in, or a stakeholder holding a report) must not be kept by a shared cache
+    or left in the browser's cache. The session is judged by its cookie, without reading it:
+    this runs while the database is down too. Static files never get here (WhiteNoise answers
+    them first).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        cookie = settings.SESSION_COOKIE_NAME
+        if (
+            not PUBLIC_PATHS.match(request.path_info)
+            or cookie in request.COOKIES
+            or cookie in response.cookies
+        ):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
