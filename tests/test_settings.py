@@ -112,3 +112,13 @@ def test_kept_connections_are_checked_before_reuse(url: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(60, True)"
+
+
+def test_an_unanswering_database_fails_fast() -> None:
+    """A network outage (no answer at all): connecting gives up after 5 s, not minutes."""
+    env = {"SECRET_KEY": "k" * 30 + "abcdefghijklmnopqrstuvwxyz0123456789"}
+    url = "postgres://someone@db.example:5432/cm"
+    expression = "settings.DATABASES['default']['OPTIONS']['connect_timeout']"
+    assert settings_for({**env, "DATABASE_URL": url}, expression).stdout.strip() == "5"
+    longer = {**env, "DATABASE_URL": url, "DATABASE_CONNECT_TIMEOUT": "15"}
+    assert settings_for(longer, expression).stdout.strip() == "15"
