@@ -70,7 +70,7 @@ run: install system-deps-run $(DATA_DIR)/secret-key
 	{ [ ! -f $(DATA_DIR)/focal-point-password.txt ] || echo "  Demo focal point: user focal-point, password $$(cat $(DATA_DIR)/focal-point-password.txt)"; } && \
 	echo "  Stakeholder reporting (no account): http://$(HOST):$(PORT)/isri/" && \
 	echo "Stop with Ctrl+C." && echo && \
-	{ $(MANAGE) db_worker --no-startup-delay --interval 2 & } && \
+	{ $(BIN)/python -m codemonitor.supervise -- $(MANAGE) worker --no-startup-delay --interval 2 & } && \
 	trap 'kill %1 2>/dev/null' EXIT INT TERM && \
 	$(BIN)/gunicorn codemonitor.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} --access-logfile -
 
@@ -88,9 +88,10 @@ messages: install-dev
 	cd codemonitor && ../$(BIN)/django-admin makemessages --no-obsolete -l fr -l ar -l zh_Hans -l ru -l es
 	cd codemonitor && ../$(BIN)/django-admin compilemessages
 
-# The background worker (receipts, reminders) on its own; `make run` starts one too.
+# The background worker (receipts, reminders) on its own; `make run` starts one too. It waits
+# out database outages, and the supervisor starts it again if it dies.
 worker: install
-	@export SECRET_KEY="$$(cat $(DATA_DIR)/secret-key)"; $(MANAGE) db_worker
+	@export SECRET_KEY="$$(cat $(DATA_DIR)/secret-key)"; $(BIN)/python -m codemonitor.supervise -- $(MANAGE) worker
 
 forms: install
 	DEBUG=1 $(MANAGE) buildform forms/isri-2024 forms/nri-2024

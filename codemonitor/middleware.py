@@ -1,13 +1,16 @@
-"""Response headers that Django 5.2 does not set by itself; request bodies held to a size."""
+"""Response headers that Django 5.2 does not set by itself, request bodies held to a size, and
+the answer to a database outage."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+from codemonitor.errors import body_too_large, database_down, error_response
 
 
 class ContentSecurityPolicyMiddleware:
@@ -47,22 +50,49 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
-def body_too_large(request: HttpRequest, length: int, limit: int) -> HttpResponse:
-    """The 413 that says how much was sent and how much may be: JSON for the pages' scripts,
-    a page with the way back otherwise."""
-    message = _(
-        "What you sent is %(size)s MB; at most %(limit)s MB can be sent at once. Send "
-        "large files one at a time."
-    ) % {"size": _megabytes(length, 1), "limit": _megabytes(limit)}
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"error": message}, status=413)
-    return render(
-        request, "request_too_large.html", {"message": message, "back": request.path}, status=413
-    )
+class DatabaseUnavailableMiddleware:
+    """A view that cannot reach the database answers 503 with Retry-After, not a 500.
+
+    Errors raised outside a view (a middleware saving the session) reach
+    `codemonitor.errors.server_error`, which answers the same way.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if database_down(exception):
+            return error_response(request, 503)
+        return None
 
 
-def _megabytes(size: int, decimals: int = 0) -> str:
-    value = size / (1024 * 1024)
-    if not decimals and not value.is_integer() and value < 10:
-        decimals = 1  # "0.5 MB", not "0 MB"
-    return f"{value:.{decimals}f}"
+# Pages anyone may see that hold nothing personal: kept by browsers and proxies as usual.
+PUBLIC_PATHS = re.compile(r"^/(healthz)?$")
+
+
+class PrivatePagesMiddleware:
+    """`Cache-Control: no-store, private` on every response but the public pages.
+
+    Report pages, private links, the back office and anything sent to a person who holds a
+    session (signed in, or a stakeholder holding a report) must not be kept by a shared cache
+    or left in the browser's cache. The session is judged by its cookie, without reading it:
+    this runs while the database is down too. Static files never get here (WhiteNoise answers
+    them first).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        cookie = settings.SESSION_COOKIE_NAME
+        if (
+            not PUBLIC_PATHS.match(request.path_info)
+            or cookie in request.COOKIES
+            or cookie in response.cookies
+        ):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

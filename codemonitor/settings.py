@@ -131,6 +131,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "codemonitor.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "codemonitor.middleware.PrivatePagesMiddleware",
+    "codemonitor.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,6 +145,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "codemonitor.urls"
+# A refused form answers the page's script in JSON (codemonitor/errors.py).
+CSRF_FAILURE_VIEW = "codemonitor.errors.csrf_failure"
 WSGI_APPLICATION = "codemonitor.wsgi.application"
 
 TEMPLATES = [
@@ -162,11 +166,15 @@ TEMPLATES = [
 ]
 
 # The database: SQLite file by default, PostgreSQL in production and CI (DATABASE_URL).
+# Connections are kept for DATABASE_CONN_MAX_AGE seconds and checked before a request reuses
+# one (CONN_HEALTH_CHECKS): after the database restarted, a worker's kept connection is dead,
+# and the check replaces it instead of failing the first request with an error.
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "var")))
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'codemonitor.sqlite3'}"),
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -174,6 +182,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer at all (a network outage) fails a request within this
+    # many seconds, answered 503 (codemonitor/errors.py), instead of holding a worker for minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", envint("DATABASE_CONNECT_TIMEOUT", 5)
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,4 +1,7 @@
-"""The project's URLs: the back office, the Django admin (reference data), the public home."""
+"""The project's URLs: the back office, the Django admin (reference data), the public home.
+
+Errors are answered by codemonitor/errors.py: pages drawn without the database, JSON for the
+pages' scripts, 503 while the database is down."""
 
 from django.contrib import admin
 from django.urls import include, path, reverse
@@ -25,4 +28,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "codemonitor.views.bad_request"
+handler400 = "codemonitor.errors.bad_request"
+handler403 = "codemonitor.errors.permission_denied"
+handler404 = "codemonitor.errors.page_not_found"
+handler500 = "codemonitor.errors.server_error"

@@ -29,7 +29,40 @@ def test_every_page_has_a_content_security_policy(client, reference) -> None:
 
 
 def test_health_check(client) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "tasks": "ok"}
+
+
+def private(response) -> bool:
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    return {"no-store", "private"} <= directives
+
+
+def test_public_pages_may_be_kept(client, reference) -> None:
+    for path in ("/", "/healthz"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert not private(response), (path, response.get("Cache-Control"))
+
+
+def test_a_stakeholders_pages_are_never_kept(client, isri_round, smtp) -> None:
+    """The private link, the report's pages and whatever is sent to the session holding it."""
+    from tests.stakeholders.helpers import link_from, page_url, start_report
+
+    other = type(client)()
+    report = start_report(client, isri_round.round.number)
+    link = link_from(smtp.wait_for(1)[0])
+    opened = other.get(link)  # another browser, no session yet: the link starts one
+    assert opened.status_code == 302 and private(opened)
+    page = other.get(page_url(report, 1))
+    assert page.status_code == 200 and private(page)
+    assert private(other.get("/"))  # the home page too, once a session is held
+
+
+def test_the_back_office_is_never_kept(clients) -> None:
+    response = clients["admin"].get("/backoffice/")
+    assert response.status_code == 200 and private(response)
+    # A page that is not public is never kept, even for someone without a session.
+    assert private(type(clients["anonymous"])().get("/backoffice/"))
 
 
 def test_arabic_pages_are_right_to_left(client, reference) -> None:

@@ -97,3 +97,28 @@ def test_bad_values_say_which_variable() -> None:
     result = settings_for({"DEBUG": "perhaps"}, "settings.DEBUG")
     assert result.returncode != 0
     assert "DEBUG must be a yes/no value" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["postgres://someone@db.example:5432/cm", "sqlite:////tmp/codemonitor-test.sqlite3"]
+)
+def test_kept_connections_are_checked_before_reuse(url: str) -> None:
+    """After the database restarts, a kept connection is dead: Django checks it before a
+    request reuses it (CONN_HEALTH_CHECKS) and connects afresh, instead of a 500."""
+    result = settings_for(
+        {"SECRET_KEY": "k" * 30 + "abcdefghijklmnopqrstuvwxyz0123456789", "DATABASE_URL": url},
+        "(settings.DATABASES['default']['CONN_MAX_AGE'], "
+        "settings.DATABASES['default']['CONN_HEALTH_CHECKS'])",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(60, True)"
+
+
+def test_an_unanswering_database_fails_fast() -> None:
+    """A network outage (no answer at all): connecting gives up after 5 s, not minutes."""
+    env = {"SECRET_KEY": "k" * 30 + "abcdefghijklmnopqrstuvwxyz0123456789"}
+    url = "postgres://someone@db.example:5432/cm"
+    expression = "settings.DATABASES['default']['OPTIONS']['connect_timeout']"
+    assert settings_for({**env, "DATABASE_URL": url}, expression).stdout.strip() == "5"
+    longer = {**env, "DATABASE_URL": url, "DATABASE_CONNECT_TIMEOUT": "15"}
+    assert settings_for(longer, expression).stdout.strip() == "15"

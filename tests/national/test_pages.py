@@ -265,3 +265,10 @@ def test_autosave_after_the_session_ended_asks_to_sign_in(client, report_a) -> N
     )
     assert response.status_code == 401
     assert response.json()["sign_in"] == f"/account/sign-in/?next={url(report_a, 'page/2/')}"
+
+
+def test_a_national_report_page_is_never_kept(clients, report_a) -> None:
+    response = clients["fp_a"].get(url(report_a, "page/1/"))
+    assert response.status_code == 200
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"no-store", "private"} <= directives

@@ -62,6 +62,16 @@
   var retryDelay = 2000;
   var retryTimer = null;
   var inFlight = {};
+  // While the server is unreachable (no connection, 502/503/504) saves are retried until they
+  // go through, and /healthz is asked every 2 s: as soon as it answers, what waits is sent.
+  // Another server error is retried a few times only, then shown; the value stays typed.
+  var healthUrl = root.dataset.healthz;
+  var healthTimer = null;
+  var HEALTH_EVERY = 2000;
+  var RETRY_AFTER_MOST = 10000;
+  var SERVER_ERRORS_MOST = 3;
+  var serverErrors = {};
+  var gaveUp = {};
 
   function setState(name) {
     if (!stateEl) return;
@@ -115,6 +125,7 @@
     var signature = JSON.stringify(read.value);
     if (lastSent[key] === signature && !memoryPending[key]) return;  // "change" after "input"
     lastSent[key] = signature;
+    delete gaveUp[key]; delete serverErrors[key];  // a new value: try again from the start
     var version = versionInput(key);
     memoryPending[key] = { value: read.value, multiple: read.multiple,
                            version: version ? version.value : "", page: root.dataset.page };
@@ -143,8 +154,9 @@
                                     headers: { "Accept": "application/json",
                                                "Content-Type": "application/x-www-form-urlencoded" } })
       .then(function (response) {
-        return response.json().then(function (data) { return { status: response.status, data: data }; },
-                                    function () { return { status: response.status, data: {} }; });
+        var after = parseInt(response.headers.get("Retry-After") || "", 10);
+        return response.json().then(function (data) { return { status: response.status, data: data, after: after }; },
+                                    function () { return { status: response.status, data: {}, after: after }; });
       })
       .then(function (result) {
         inFlight[key] = false;
@@ -159,7 +171,8 @@
           else if (current) { current.version = String(result.data.version); send(key); }
           applyState(result.data, key);
           retryDelay = 2000;
-          if (!Object.keys(memoryPending).length) setState("saved");
+          delete serverErrors[key];
+          if (!waiting().length) setState(Object.keys(gaveUp).length ? "error" : "saved");
         } else if (result.status === 409 && result.data.conflict) {
           delete memoryPending[key]; setPending(memoryPending);
           showConflict(key, item, result.data);
@@ -179,24 +192,63 @@
           // A value that cannot be stored: say so on the field, which keeps what was typed.
           var refusedEl = result.data.field ? document.getElementById("e-" + key) : null;
           if (refusedEl) { refusedEl.textContent = result.data.error; refusedEl.closest(".field").classList.add("has-error"); }
-        } else { scheduleRetry(); }
+        } else if (result.status === 502 || result.status === 503 || result.status === 504) {
+          // The server is there but cannot work now (its database is down, say).
+          scheduleRetry("unavailable", result.after);
+          watchHealth();
+        } else if (result.status >= 500) {
+          serverErrors[key] = (serverErrors[key] || 0) + 1;
+          if (serverErrors[key] < SERVER_ERRORS_MOST) { scheduleRetry("failed"); return; }
+          // Kept in this browser (and sent again when the page is opened again), no longer
+          // retried by itself: the person sees what went wrong.
+          gaveUp[key] = true;
+          setState("error");
+          if (stateEl) stateEl.textContent = (result.data.error ? result.data.error + " " : "") + (stateEl.dataset.error || "");
+        } else { scheduleRetry("failed"); }
       })
-      .catch(function () { inFlight[key] = false; scheduleRetry(); });
+      .catch(function () {
+        inFlight[key] = false;
+        scheduleRetry(navigator.onLine === false ? "offline" : "unavailable");
+        watchHealth();
+      });
   }
 
-  function scheduleRetry() {
-    setState(navigator.onLine === false ? "offline" : "failed");
+  function waiting() {
+    return Object.keys(memoryPending).filter(function (key) { return !gaveUp[key]; });
+  }
+  function sendWaiting() { waiting().forEach(send); }
+
+  function scheduleRetry(state, afterSeconds) {
+    setState(state);
     if (retryTimer) return;
+    // Retry-After, when the server gave one, but never a long wait.
+    var delay = afterSeconds > 0 ? Math.min(afterSeconds * 1000, RETRY_AFTER_MOST) : retryDelay;
     retryTimer = setTimeout(function () {
       retryTimer = null;
       retryDelay = Math.min(retryDelay * 2, 30000);
-      Object.keys(memoryPending).forEach(send);
-    }, retryDelay);
+      sendWaiting();
+    }, delay);
   }
-  window.addEventListener("online", function () {
+
+  function serverBack() {
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
     retryDelay = 2000;
-    Object.keys(memoryPending).forEach(send);
-  });
+    sendWaiting();
+  }
+
+  function watchHealth() {
+    if (healthTimer || !healthUrl) return;
+    healthTimer = setTimeout(function check() {
+      if (!waiting().length) { healthTimer = null; return; }
+      fetch(healthUrl, { cache: "no-store", credentials: "omit", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (data && data.status !== "down") { healthTimer = null; serverBack(); }
+          else healthTimer = setTimeout(check, HEALTH_EVERY);
+        }, function () { healthTimer = setTimeout(check, HEALTH_EVERY); });
+    }, HEALTH_EVERY);
+  }
+  window.addEventListener("online", serverBack);
 
   function applyState(data, savedKey) {
     if (!data.visible || String(data.page) !== root.dataset.page) return;
