@@ -103,6 +103,7 @@ class Respondent:
         self.think = think
         self.fields = fields
         self.email = f"bench{number}@example.org"
+        self.started_fields = STARTED_FIELDS
         jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         self.csrf = ""
@@ -170,11 +171,15 @@ class Respondent:
         autosave = f"/isri/report/{report}/autosave/"
         for key, value, multiple in self.fields:
             time.sleep(self.think)
+            # The version the page was drawn with: 0 for a field not answered yet. The fields
+            # answered at the start (the entity's name, the email) were drawn at version 1.
+            version = 1 if key in self.started_fields else 0
             data: dict[str, Any] = {
                 "csrfmiddlewaretoken": self.csrf,
                 "field": key,
                 "value": value,
                 "page": "2",
+                "version": str(version),
             }
             if multiple:
                 data["multiple"] = "1"
@@ -235,11 +240,20 @@ class Respondent:
         raise RuntimeError("no private link arrived")
 
 
+# The fields the start answers (the entity's name, the contact email): already at version 1.
+STARTED_FIELDS: set[str] = set()
+
+
 def isri_fields() -> list[tuple[str, Any, bool]]:
     """Every field of the ISRI a respondent can type in, with a valid value."""
     from codemonitor.instruments.models import InstrumentVersion
 
     form = InstrumentVersion.objects.get(instrument__code="isri").form
+    STARTED_FIELDS.update(
+        f"q__{name}__"
+        for field, name in form.report_fields().items()
+        if field in ("entity_name", "contact_email")
+    )
     values: list[tuple[str, Any, bool]] = []
     for question in form.walk():
         if not question.is_input or question.kind == "file":
@@ -302,8 +316,11 @@ def main() -> None:
         "SECURE_COOKIES": "0",
         "MEDIA_ROOT": str(media),
         "STATIC_MANIFEST": "0",
+        # Every simulated respondent sends from 127.0.0.1: the per-address limits are for people.
         "RATE_START_PER_IP": "1000000",
+        "RATE_START_GLOBAL": "1000000",
         "RATE_UPLOAD_PER_IP": "1000000",
+        "RATE_AUTOSAVE_PER_IP": "1000000",
         "RATE_START_PER_EMAIL": "100",
         "EMAIL_HOST": "127.0.0.1",
     }
