@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from codemonitor.accounts.models import User
 from codemonitor.core.languages import BY_CODE
 from codemonitor.core.languages import active as active_language
-from codemonitor.core.throttle import client_ip, throttle_hit
+from codemonitor.core.throttle import client_ip, throttle_hit, throttle_hits
 from codemonitor.instruments.engine import Evaluation
 from codemonitor.reporting.answers import ReportClosed, StaleAnswer
 from codemonitor.reporting.documents import (
@@ -88,10 +88,9 @@ class ReportPageViews:
         both; a script filling the database does not."""
         per_report, report_window = settings.RATE_AUTOSAVE_PER_REPORT
         per_ip, ip_window = settings.RATE_AUTOSAVE_PER_IP
-        return throttle_hit(
-            f"autosave:report:{report.pk}", limit=per_report, window_seconds=report_window
-        ) and throttle_hit(
-            f"autosave:ip:{client_ip(request)}", limit=per_ip, window_seconds=ip_window
+        return throttle_hits(
+            (f"autosave:report:{report.pk}", per_report, report_window),
+            (f"autosave:ip:{client_ip(request)}", per_ip, ip_window),
         )
 
     def closed_response(self, request: HttpRequest, key: str) -> HttpResponse:

@@ -13,7 +13,13 @@ from django.test import Client
 from django.utils import timezone
 
 from codemonitor.core.models import Throttle
-from codemonitor.core.throttle import _window, throttle_cache_key, throttle_hit, throttle_reached
+from codemonitor.core.throttle import (
+    _window,
+    throttle_cache_key,
+    throttle_hit,
+    throttle_hits,
+    throttle_reached,
+)
 from tests.core.conftest import redis_client
 
 
@@ -36,6 +42,30 @@ def test_uses_up_to_the_limit_pass_and_keys_count_apart(store) -> None:
     hits = [throttle_hit(key, limit=3, window_seconds=3600) for _ in range(5)]
     assert hits == [True, True, True, False, False]
     assert throttle_hit(other, limit=3, window_seconds=3600) is True
+
+
+@pytest.mark.django_db
+def test_several_keys_are_counted_together_each_against_its_limit(store) -> None:
+    """Autosave counts per report and per address on every save: every key is counted, the
+    answer is whether all are within their limits."""
+    report, address = fresh_key(), fresh_key()
+    answers = [throttle_hits((report, 2, 60), (address, 3, 3600)) for _ in range(4)]
+    assert answers == [True, True, False, False]
+    assert throttle_hit(address, limit=5, window_seconds=3600) is True  # counted 4 times before
+    assert throttle_hit(address, limit=5, window_seconds=3600) is False
+
+
+@pytest.mark.django_db
+def test_the_database_counts_several_keys_in_one_statement(settings) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    settings.THROTTLE_STORE = "database"
+    with CaptureQueriesContext(connection) as queries:
+        throttle_hits((fresh_key(), 5, 60), (fresh_key(), 5, 3600), (fresh_key(), 5, 900))
+    assert len(queries) == 1
+    with pytest.raises(ValueError):
+        key = fresh_key()
+        throttle_hits((key, 5, 60), (key, 9, 60))
 
 
 @pytest.mark.django_db
