@@ -14,6 +14,7 @@ the list of its values, one per row.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -600,6 +601,31 @@ def _compile_regex(pattern: str) -> re2._Regexp:
         ) from None
 
 
+@functools.lru_cache(maxsize=256)
+def _runtime_regex(pattern: str) -> re2._Regexp | None:
+    """A pattern met at evaluation, compiled once; None when it is not a valid pattern."""
+    try:
+        return _compile_regex(pattern)
+    except ExpressionError:
+        return None
+
+
+def regex_matches(pattern: str, text: str) -> bool:
+    """regex(text, pattern) at evaluation time.
+
+    The pattern may come from an answer (`regex(., ${pattern})`), so it may be anything a person
+    types: a pattern that is not valid matches nothing, which makes a constraint built on it
+    fail with its message instead of breaking the page.
+    """
+    compiled = _runtime_regex(pattern)
+    if compiled is None:
+        return False
+    try:
+        return compiled.search(text) is not None
+    except UnicodeEncodeError:  # lone surrogates (from JSON) have no UTF-8 form for RE2
+        return compiled.search(text.encode("utf-8", "replace").decode("utf-8")) is not None
+
+
 # --- Evaluation -----------------------------------------------------------------------------
 
 Resolver = Callable[[str], Value]
@@ -733,7 +759,7 @@ def _call(node: Call, context: Context) -> Value:
     if name == "string-length":
         return float(len(to_string(values[0] if values else context.current)))
     if name == "regex":
-        return _compile_regex(to_string(values[1])).search(to_string(values[0])) is not None
+        return regex_matches(to_string(values[1]), to_string(values[0]))
     if name == "concat":
         return "".join(to_string(item) for value in values for item in _as_list(value))
     if name == "coalesce":
