@@ -11,9 +11,21 @@ import math
 import pytest
 
 from codemonitor.instruments.engine import Evaluation
-from codemonitor.instruments.expressions import Context, evaluate_text
+from codemonitor.instruments.expressions import (
+    MAX_DEPTH,
+    Context,
+    ExpressionError,
+    evaluate,
+    evaluate_text,
+    parse,
+)
 from codemonitor.instruments.schema import Form, Question
-from codemonitor.instruments.xlsform import check_workbook
+from codemonitor.instruments.xlsform import (
+    MAX_DEPENDENCY_DEPTH,
+    MAX_FORM_EXPRESSION_CHARACTERS,
+    MAX_NESTING,
+    check_workbook,
+)
 from tests.builders import xlsform
 from tests.instruments.test_engine import form, row
 
@@ -116,3 +128,116 @@ def test_a_cycle_in_a_form_built_without_the_checker_is_read_as_empty() -> None:
     assert math.isnan(evaluation.value("a"))
     assert evaluation.relevant("t")
     assert evaluation.problems() == []
+
+
+def chain_rows(length: int) -> list[list[str]]:
+    return [row("calculate", "c1", calculation="1")] + [
+        row("calculate", f"c{i}", calculation=f"${{c{i - 1}}} + 1") for i in range(2, length + 1)
+    ]
+
+
+def test_the_checker_refuses_a_chain_of_3000_calculations_naming_the_question() -> None:
+    result = check_workbook(xlsform(chain_rows(3000)))
+    assert not result.ok
+    assert [str(error) for error in result.errors] == [
+        "survey row 202: ${c201} is computed from a chain of 201 questions, each read by the "
+        "next; at most 200 are allowed: ${c201} → ${c200} → ${c199} → … → ${c1}"
+    ]
+
+
+def test_the_checker_accepts_a_chain_of_200_and_the_engine_computes_it() -> None:
+    result = check_workbook(xlsform(chain_rows(MAX_DEPENDENCY_DEPTH)))
+    assert result.ok, [str(e) for e in result.errors]
+    assert Evaluation(result.form, {}).value(f"c{MAX_DEPENDENCY_DEPTH}") == 200.0
+
+
+def test_relevance_conditions_count_in_the_chain() -> None:
+    rows = [row("text", "t1", "T")] + [
+        row("text", f"t{i}", "T", relevant=f"${{t{i - 1}}} != ''") for i in range(2, 252)
+    ]
+    result = check_workbook(xlsform(rows))
+    assert [e.message.split(";")[0] for e in result.errors] == [
+        "${t201} is computed from a chain of 201 questions, each read by the next"
+    ]
+
+
+# --- Deeply nested expressions and forms --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("(" * 5000 + "1" + ")" * 5000, "the expression is longer than 4000 characters"),
+        ("+".join(["1"] * 50000), "the expression is longer than 4000 characters"),
+        ("(" * 1900 + "1" + ")" * 1900, "the expression is nested too deeply (more than 32)"),
+        ("-" * 3000 + "1", "the expression is nested too deeply (more than 32)"),
+        ("not(" * 700 + "1" + ")" * 700, "the expression is nested too deeply (more than 32)"),
+        ("+".join(["1"] * 1500), "the expression is too long (more than 600 parts)"),
+        ("concat(" + ",".join(["'a'"] * 900) + ")", "the expression is too long"),
+    ],
+)
+def test_deep_or_long_expressions_are_refused_with_a_message(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse(text)
+    assert caught.value.message.startswith(message)
+    result = check_workbook(xlsform([row("calculate", "c", calculation=text)]))
+    assert not result.ok and message in str(result.errors[0])
+
+
+def test_expressions_at_the_limits_parse_and_evaluate() -> None:
+    context = Context(resolve=lambda name: "")
+    assert evaluate(parse("(" * MAX_DEPTH + "1" + ")" * MAX_DEPTH), context) == 1.0
+    assert evaluate(parse("+".join(["1"] * 300)), context) == 300.0
+
+
+def test_groups_nested_1500_deep_are_refused() -> None:
+    rows = [row("begin_group", f"g{i}", "G") for i in range(1500)]
+    rows += [row("text", "t", "T")] + [row("end_group", "") for _ in range(1500)]
+    result = check_workbook(xlsform(rows))
+    assert [str(error) for error in result.errors] == [
+        f"survey row {MAX_NESTING + 2}, column A (type): groups and repeats are nested more "
+        f"than {MAX_NESTING} deep"
+    ]
+
+
+def test_groups_nested_to_the_limit_are_accepted_and_evaluated() -> None:
+    rows = [row("begin_repeat" if i % 2 else "begin_group", f"g{i}", "G") for i in range(20)]
+    rows += [row("integer", "n", "N", constraint=". > 1", message="Too small")]
+    rows += [row("end_repeat" if i % 2 else "end_group", "") for i in reversed(range(20))]
+    result = check_workbook(xlsform(rows))
+    assert result.ok, [str(e) for e in result.errors]
+    form = Form.from_dict(result.form.to_dict())
+    answers = {}
+    path = ""
+    for i in range(1, 20, 2):
+        answers[(f"g{i}", path)] = ["r"]
+        path = f"{path}/r" if path else "r"
+    answers[("n", path)] = 1
+    assert [p.message for p in Evaluation(form, answers).problems()] == ["Too small"]
+
+
+# --- The checker's budget -----------------------------------------------------------------------
+
+
+def test_a_form_with_too_many_expression_characters_is_refused_as_too_complex() -> None:
+    text = "${a} = '" + "x" * 3980 + "'"
+    count = MAX_FORM_EXPRESSION_CHARACTERS // len(text) + 1
+    rows = [row("text", "a", "A")] + [
+        row("text", f"q{i}", "Q", relevant=text) for i in range(count)
+    ]
+    result = check_workbook(xlsform(rows))
+    assert [str(error) for error in result.errors] == [
+        "survey: this form is too complex to check: its expressions have "
+        f"{count * len(text)} characters in all, more than {MAX_FORM_EXPRESSION_CHARACTERS}"
+    ]
+
+
+def test_a_form_that_takes_longer_than_the_time_budget_is_refused(settings) -> None:
+    settings.CHECKFORM_MAX_SECONDS = 0
+    result = check_workbook(
+        xlsform([row("text", "a", "A"), row("text", "b", "B", relevant="${a}")])
+    )
+    assert not result.ok
+    assert [str(error) for error in result.errors] == [
+        "workbook: this form is too complex to check: checking it takes more than 0 seconds"
+    ]
