@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import re2
 from django.utils.translation import gettext as _
@@ -107,6 +108,8 @@ LEVELS: tuple[frozenset[str], ...] = (
     frozenset({"+", "-"}),
     frozenset({"*", "div", "mod"}),
 )
+
+_LEVEL_OF = {op: level for level, ops in enumerate(LEVELS) for op in ops}
 
 # Supported functions: name -> (minimum, maximum arguments; None = any number).
 FUNCTIONS: dict[str, tuple[int, int | None]] = {
@@ -211,8 +214,7 @@ KNOWN_UNSUPPORTED_FUNCTIONS = frozenset(
 # --- Tokens ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # number, string, ref, dot, op, lparen, rparen, comma, name, end
     text: str
     position: int
@@ -328,15 +330,31 @@ class _Parser:
             )
 
     def expression(self, level: int = 0) -> Node:
-        if level == len(LEVELS):
-            return self.unary()
-        first = self.expression(level + 1)
-        rest: list[tuple[str, Node]] = []
-        while self.peek().kind == "op" and self.peek().text in LEVELS[level]:
-            op = self.take().text
-            rest.append((op, self.expression(level + 1)))
-            self.count()
-        return Chain(first, tuple(rest)) if rest else first
+        """Operators of precedence `level` and tighter, by precedence climbing.
+
+        Operands joined by operators of one level make one flat Chain, as if each level were
+        parsed by its own rule, but an operand without operators costs one call, not one per
+        level.
+        """
+        return self.climb(self.unary(), level)
+
+    def climb(self, left: Node, level: int) -> Node:
+        """Continue `left` with the operators that follow it, of `level` or tighter."""
+        token = self.peek()
+        while token.kind == "op" and _LEVEL_OF[token.text] >= level:
+            own = _LEVEL_OF[token.text]
+            rest: list[tuple[str, Node]] = []
+            while token.kind == "op" and _LEVEL_OF[token.text] == own:
+                op = self.take().text
+                right = self.unary()
+                token = self.peek()
+                if token.kind == "op" and _LEVEL_OF[token.text] > own:
+                    right = self.climb(right, own + 1)
+                    token = self.peek()
+                rest.append((op, right))
+                self.count()
+            left = Chain(left, tuple(rest))
+        return left
 
     def unary(self) -> Node:
         if self.peek().kind == "op" and self.peek().text == "-":
@@ -374,7 +392,7 @@ class _Parser:
         if token.kind == "lparen":
             self.nest()
             node = self.expression()
-            self.expect("rparen", "')'")
+            self.expect("rparen", lambda: "')'")
             self.depth -= 1
             return node
         if token.kind == "name":
@@ -412,8 +430,7 @@ class _Parser:
             while self.peek().kind == "comma":
                 self.take()
                 args.append(self.expression())
-        # Translators: what may come after an argument of a function.
-        self.expect("rparen", _("')' or ','"))
+        self.expect("rparen", _after_argument)
         self.depth -= 1
         low, high = FUNCTIONS[name]
         if len(args) < low or (high is not None and len(args) > high):
@@ -422,9 +439,11 @@ class _Parser:
             _compile_regex(args[1].value)
         return Call(name, tuple(args))
 
-    def expect(self, kind: str, what: str) -> None:
+    def expect(self, kind: str, expected: Callable[[], str]) -> None:
+        """Take a token of `kind`, or say what was `expected` (translated only then)."""
         token = self.take()
         if token.kind != kind:
+            what = expected()
             if token.kind == "end":
                 # Translators: %(expected)s is what had to come next, as in ')'.
                 message = _("expected %(expected)s but found the end")
@@ -433,6 +452,11 @@ class _Parser:
                 # what came instead.
                 message = _("expected %(expected)s but found '%(found)s'")
             raise ExpressionError(message % {"expected": what, "found": token.text}, token.position)
+
+
+def _after_argument() -> str:
+    # Translators: what may come after an argument of a function.
+    return _("')' or ','")
 
 
 def _wrong_arguments(name: str, low: int, high: int | None, count: int) -> str:

@@ -7,6 +7,9 @@ and that then broke every page, a form that kept the checker busy past the serve
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -207,7 +210,7 @@ def test_groups_nested_to_the_limit_are_accepted_and_evaluated() -> None:
     result = check_workbook(xlsform(rows))
     assert result.ok, [str(e) for e in result.errors]
     form = Form.from_dict(result.form.to_dict())
-    answers = {}
+    answers: dict[tuple[str, str], object] = {}
     path = ""
     for i in range(1, 20, 2):
         answers[(f"g{i}", path)] = ["r"]
@@ -241,3 +244,18 @@ def test_a_form_that_takes_longer_than_the_time_budget_is_refused(settings) -> N
     assert [str(error) for error in result.errors] == [
         "workbook: this form is too complex to check: checking it takes more than 0 seconds"
     ]
+
+
+def test_the_benchmark_checks_its_heavy_form_and_says_how_long_it_took() -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "bench/checkform.py", "--questions", "120", "--repeat", "1"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("form: 120 questions, 20 references each")
+    assert lines[1].startswith("check_workbook: best ") and lines[1].endswith("— accepted")
+    assert lines[2].startswith("machine: ")
