@@ -12,6 +12,7 @@ question inside a repeat has the row path `id` (or `outer/inner` for a repeat in
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -26,6 +27,8 @@ from codemonitor.instruments import expressions
 from codemonitor.instruments.expressions import Context, ExpressionError, Value
 from codemonitor.instruments.schema import COUNTRIES_LIST, Choice, Form, Question
 from codemonitor.reference.countries import country_codes
+
+logger = logging.getLogger(__name__)
 
 AnswerKey = tuple[str, str]
 # What one answer holds once stored: text (also dates, as ISO text, and invalid input kept as
@@ -123,7 +126,7 @@ class Evaluation:
         kind = question.kind
         if kind in {"integer", "decimal"}:
             if isinstance(stored, int | float) and not isinstance(stored, bool):
-                return float(stored)
+                return _as_float(stored)
             return str(stored)
         if kind == "date":
             parsed = expressions._parse_date(str(stored))
@@ -297,6 +300,13 @@ class Evaluation:
     def _evaluate(
         self, name: str, column: str, row: str, current: Value, choice: dict[str, str] | None = None
     ) -> Value:
+        """One expression of a question at a row.
+
+        An expression the checker accepted can still meet a limit at evaluation (a text built
+        by concat() growing past what the engine keeps): it then counts as empty, so a
+        constraint fails with its message and a calculation is blank, rather than the page
+        failing.
+        """
         tree = self.tree(name, column)
         if tree is None:
             return ""
@@ -306,7 +316,18 @@ class Evaluation:
             today=self.today,
             choice=choice,
         )
-        return expressions.evaluate(tree, context)
+        try:
+            return expressions.evaluate(tree, context)
+        except ExpressionError as error:
+            logger.warning(
+                "%s of %s (row %r) of form %s cannot be evaluated: %s",
+                column,
+                name,
+                row,
+                self.form.form_id,
+                error.message,
+            )
+            return ""
 
     # -- rules -------------------------------------------------------------------------------
 
@@ -393,7 +414,7 @@ class Evaluation:
                 return _("Enter a whole number, without spaces or separators.")
         elif kind == "decimal":
             if isinstance(stored, bool) or not (
-                (isinstance(stored, int | float) and math.isfinite(stored))
+                (isinstance(stored, int | float) and math.isfinite(_as_float(stored)))
                 or (isinstance(stored, str) and _DECIMAL_RE.match(stored))
             ):
                 return _("Enter a number; use a point for decimals.")
@@ -434,3 +455,11 @@ class Evaluation:
 
 def _as_list(value: Value) -> list[Value]:
     return value if isinstance(value, list) else [value]
+
+
+def _as_float(number: int | float) -> float:
+    """A stored number as a float; a whole number too large for one is infinite."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf

@@ -28,6 +28,9 @@ from django.utils.translation import ngettext
 MAX_LENGTH = 4000
 MAX_DEPTH = 32
 MAX_NODES = 600
+# Characters in a text that concat() builds: a chain of calculations each joining the previous
+# one twice would otherwise double its length at every step.
+MAX_TEXT_VALUE = 1_000_000
 
 Value = str | float | bool | dt.date | list["Value"]
 
@@ -785,7 +788,13 @@ def _call(node: Call, context: Context) -> Value:
     if name == "regex":
         return regex_matches(to_string(values[1]), to_string(values[0]))
     if name == "concat":
-        return "".join(to_string(item) for value in values for item in _as_list(value))
+        parts = [to_string(item) for value in values for item in _as_list(value)]
+        if sum(len(part) for part in parts) > MAX_TEXT_VALUE:
+            raise ExpressionError(
+                _("concat() would make a text of more than %(limit)s characters")
+                % {"limit": MAX_TEXT_VALUE}
+            )
+        return "".join(parts)
     if name == "coalesce":
         return values[0] if to_string(values[0]) != "" else values[1]
     if name == "count":

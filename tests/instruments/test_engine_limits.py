@@ -259,3 +259,54 @@ def test_the_benchmark_checks_its_heavy_form_and_says_how_long_it_took() -> None
     assert lines[0].startswith("form: 120 questions, 20 references each")
     assert lines[1].startswith("check_workbook: best ") and lines[1].endswith("— accepted")
     assert lines[2].startswith("machine: ")
+
+
+# --- Hostile answers (found by tests/instruments/test_engine_properties.py) -------------------
+
+
+@pytest.mark.parametrize("number", [10**400, -(10**400), 10**309], ids=["1e400", "-1e400", "1e309"])
+def test_a_whole_number_too_large_for_a_float_is_infinite_not_an_overflow(number: int) -> None:
+    f = form(
+        [
+            row("integer", "n", "N", constraint=". < 10", message="Too large"),
+            row("decimal", "d", "D"),
+            row("calculate", "twice", calculation="${n} * 2"),
+        ]
+    )
+    evaluation = Evaluation(f, {("n", ""): number, ("d", ""): number})
+    assert evaluation.value("twice") == (math.inf if number > 0 else -math.inf)
+    assert evaluation.problem("n") == ("Too large" if number > 0 else None)
+    assert evaluation.problem("d") == "Enter a number; use a point for decimals."
+
+
+def test_a_text_doubled_by_a_chain_of_concat_stops_at_the_limit() -> None:
+    rows = [row("text", "t", "T"), row("calculate", "c0", calculation="concat(${t}, ${t})")]
+    rows += [
+        row("calculate", f"c{i}", calculation=f"concat(${{c{i - 1}}}, ${{c{i - 1}}})")
+        for i in range(1, 6)
+    ]
+    rows.append(row("text", "check", "C", constraint="string-length(${c5}) > 0", message="Empty"))
+    f = form(rows)
+    evaluation = Evaluation(f, {("t", ""): "x" * 20000, ("check", ""): "yes"})
+    assert len(evaluation.value("c4")) == 20000 * 2**5 == 640000
+    # c5 would have 1,280,000 characters, more than MAX_TEXT_VALUE: it is empty instead.
+    assert evaluation.value("c5") == ""
+    assert evaluation.problem("check") == "Empty"
+
+
+def test_answers_of_the_wrong_type_are_problems_not_errors() -> None:
+    f = form(
+        [
+            row("integer", "n", "N", constraint=". > 0"),
+            row("date", "d", "D", constraint=". > '2020-01-01'"),
+            row("select_one yn", "s", "S"),
+            row("text", "t", "T", constraint="regex(., '^a')"),
+        ]
+    )
+    answers = {("n", ""): ["1", 2], ("d", ""): {"y": 1}, ("s", ""): 3, ("t", ""): ["a", None]}
+    problems = {p.question: p.message for p in Evaluation(f, answers).problems()}  # type: ignore[arg-type]
+    assert problems == {
+        "n": "Enter a whole number, without spaces or separators.",
+        "d": "Enter a date as YYYY-MM-DD.",
+        "s": "“3” is not one of the options.",
+    }
