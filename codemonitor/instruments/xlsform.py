@@ -783,8 +783,8 @@ class _Checker:
             )
         if not typed_rows:
             self.collector.error(sheet, 0, "", _("the form has no questions"))
-        repeated = _inside_repeats(root)
-        self._check_expressions(sheet, repeated, pending)
+        repeated, containers = _containers(root)
+        self._check_expressions(sheet, repeated, containers, pending)
         self._check_report_fields(sheet, repeated, pending, choices)
         return root
 
@@ -1089,7 +1089,11 @@ class _Checker:
     # -- expressions -----------------------------------------------------------------------
 
     def _check_expressions(
-        self, sheet: _Sheet, repeated: set[str], pending: list[tuple[Question, _Row]]
+        self,
+        sheet: _Sheet,
+        repeated: set[str],
+        containers: dict[str, str],
+        pending: list[tuple[Question, _Row]],
     ) -> None:
         columns = (*EXPRESSION_COLUMNS, "choice_filter")
         total = sum(len(getattr(question, c)) for question, _row in pending for c in columns)
@@ -1141,6 +1145,9 @@ class _Checker:
                     "constraint",
                     _("a group or repeat cannot have a constraint"),
                 )
+            # A question is shown only when its group is: it depends on the group's relevance.
+            if question.name in containers:
+                dependencies.add(containers[question.name])
             parsed[question.name] = dependencies
         if not self._check_cycles(sheet, pending, parsed):
             self._check_depth(sheet, pending, parsed)
@@ -1286,16 +1293,20 @@ class _Checker:
             return
 
 
-def _inside_repeats(root: list[Question]) -> set[str]:
-    """The names of the questions inside a repeat (at any depth)."""
-    found: set[str] = set()
+def _containers(root: list[Question]) -> tuple[set[str], dict[str, str]]:
+    """The names of the questions inside a repeat (at any depth), and each question's group or
+    repeat."""
+    repeated: set[str] = set()
+    containers: dict[str, str] = {}
     stack = [(node, False) for node in root]
     while stack:
         node, inside = stack.pop()
         if inside:
-            found.add(node.name)
-        stack.extend((child, inside or node.kind == "repeat") for child in node.children)
-    return found
+            repeated.add(node.name)
+        for child in node.children:
+            containers[child.name] = node.name
+            stack.append((child, inside or node.kind == "repeat"))
+    return repeated, containers
 
 
 def _expression_message(error: expressions.ExpressionError) -> str:

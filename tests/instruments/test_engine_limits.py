@@ -199,7 +199,22 @@ def test_groups_nested_1500_deep_are_refused() -> None:
     result = check_workbook(xlsform(rows))
     assert [str(error) for error in result.errors] == [
         f"survey row {MAX_NESTING + 2}, column A (type): groups and repeats are nested more "
-        f"than {MAX_NESTING} deep"
+        f"than {MAX_NESTING} deep",
+        # Each question's relevance reads its group's: the chain of groups is too long too.
+        "survey row 202: ${g200} is computed from a chain of 201 questions, each read by the "
+        "next; at most 200 are allowed: ${g200} → ${g199} → ${g198} → … → ${g0}",
+    ]
+
+
+def test_a_group_relevant_on_a_question_inside_it_is_a_circular_reference() -> None:
+    rows = [
+        row("begin_group", "g", "G", relevant="${inside} = 'yes'"),
+        row("text", "inside", "Inside"),
+        row("end_group", ""),
+    ]
+    result = check_workbook(xlsform(rows))
+    assert [str(error) for error in result.errors] == [
+        "survey row 2: circular reference: ${g} → ${inside} → ${g}"
     ]
 
 
