@@ -273,6 +273,9 @@ STORAGES = {
 # its answers): far more than the longest answers need.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FORM_UPLOAD_MAX_BYTES = envint("FORM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Seconds the XLSForm checker may spend on one workbook before refusing it as too complex (well
+# under gunicorn's timeout, so that a hostile form gets an answer instead of a killed worker).
+CHECKFORM_MAX_SECONDS = envint("CHECKFORM_MAX_SECONDS", 10)
 # Documents attached to reports: per file and per report.
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_DOCUMENTS_MAX_BYTES = envint("REPORT_DOCUMENTS_MAX_BYTES", 100 * 1024 * 1024)

@@ -12,6 +12,7 @@ question inside a repeat has the row path `id` (or `outer/inner` for a repeat in
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -27,11 +28,15 @@ from codemonitor.instruments.expressions import Context, ExpressionError, Value
 from codemonitor.instruments.schema import COUNTRIES_LIST, Choice, Form, Question
 from codemonitor.reference.countries import country_codes
 
+logger = logging.getLogger(__name__)
+
 AnswerKey = tuple[str, str]
 # What one answer holds once stored: text (also dates, as ISO text, and invalid input kept as
 # typed), a number, the chosen names of a select_multiple or the row ids of a repeat, or nothing.
 AnswerValue = str | int | float | list[str] | None
 Answers = Mapping[AnswerKey, AnswerValue]
+# One thing the engine computes: ("value" or "relevant", question name, row path).
+Step = tuple[str, str, str]
 
 MAX_TEXT = 20000  # characters in one text answer
 
@@ -87,7 +92,8 @@ class Evaluation:
         self._trees: dict[tuple[str, str], expressions.Node] = form.expression_cache()
         self._values: dict[AnswerKey, Value] = {}
         self._relevant: dict[AnswerKey, bool] = {}
-        self._busy: set[tuple[str, str, str]] = set()
+        self._reference_cache: dict[tuple[str, str], tuple[str, ...]] = form.reference_cache()
+        self._busy: set[Step] = set()
 
     def forget(self) -> None:
         """Drop cached results after the answers changed."""
@@ -129,7 +135,7 @@ class Evaluation:
         kind = question.kind
         if kind in {"integer", "decimal"}:
             if isinstance(stored, int | float) and not isinstance(stored, bool):
-                return float(stored)
+                return _as_float(stored)
             return str(stored)
         if kind == "date":
             parsed = expressions._parse_date(str(stored))
@@ -143,54 +149,173 @@ class Evaluation:
         key = (name, row)
         if key in self._values:
             return self._values[key]
-        guard = (name, row, "value")
-        if guard in self._busy:  # a circular calculation: the checker refuses these forms
+        if ("value", name, row) in self._busy:  # a circular calculation: the checker refuses these
             return ""
-        self._busy.add(guard)
-        try:
-            question = self.questions[name]
-            if not self.relevant(name, row):
-                result: Value = ""
-            elif question.kind == "calculate":
-                result = self._evaluate(name, "calculation", row, current="")
-            elif question.kind == "repeat":
-                result = [join_row(row, r) for r in self.rows(name, row)]
-            elif question.kind in {"start", "end", "today"}:
-                result = self.metadata.get(
-                    question.kind, self.today if question.kind == "today" else ""
-                )
-            else:
-                result = self.typed(question, self.stored(name, row))
-        finally:
-            self._busy.discard(guard)
-        self._values[key] = result
-        return result
+        self._run(("value", name, row))
+        return self._values[key]
 
-    def resolve(self, name: str, context_row: str, context_name: str) -> Value:
-        """`${name}` seen from a question at `context_row`: its value, or a list over rows."""
-        if name not in self.questions:
-            raise ExpressionError(f"${{{name}}} refers to no question of this form")
+    def relevant(self, name: str, row: str = "") -> bool:
+        """Shown: its own `relevant` holds and so do its groups'."""
+        key = (name, row)
+        if key in self._relevant:
+            return self._relevant[key]
+        if ("relevant", name, row) in self._busy:
+            return True
+        self._run(("relevant", name, row))
+        return self._relevant[key]
+
+    # -- evaluation in dependency order ------------------------------------------------------
+
+    def _run(self, goal: Step) -> None:
+        """Compute one value or relevance after everything it depends on, without recursion.
+
+        A calculation may depend on a chain of thousands of others; computing them by calling
+        one from the other would exhaust Python's stack. Instead each step waits on an explicit
+        stack until what it reads is known: first its relevance (a value) or its group's (a
+        relevance), then, when that holds, the questions its expression refers to. A step met
+        again while it waits closes a cycle; it is then read as empty (a value) or shown (a
+        relevance), as the checker refuses such forms anyway.
+        """
+        stack: list[list[Any]] = [[goal, 0]]
+        while stack:
+            frame = stack[-1]
+            step, phase = frame[0], frame[1]
+            if phase == 0:
+                if self._known(step) or step in self._busy:
+                    stack.pop()
+                    continue
+                self._busy.add(step)
+                frame[1] = 1
+                first = self._first_need(step)
+                if first is not None and not self._known(first):
+                    stack.append([first, 0])
+            elif phase == 1:
+                frame[1] = 2
+                for need in reversed(self._needs(step)):
+                    if not self._known(need):
+                        stack.append([need, 0])
+            else:
+                stack.pop()
+                self._compute(step)
+                self._busy.discard(step)
+
+    def _known(self, step: Step) -> bool:
+        kind, name, row = step
+        return (name, row) in (self._values if kind == "value" else self._relevant)
+
+    def _first_need(self, step: Step) -> Step | None:
+        """What a step reads first: a value its relevance, a relevance its container's."""
+        kind, name, row = step
+        if kind == "value":
+            return ("relevant", name, row)
+        parent = self._parent_relevance(name, row)
+        return None if parent is None else ("relevant", *parent)
+
+    def _needs(self, step: Step) -> list[Step]:
+        """The values a step's expression reads, once its first need is known to hold."""
+        kind, name, row = step
+        question = self.questions[name]
+        if kind == "value":
+            if question.kind != "calculate" or not self.relevant(name, row):
+                return []
+            column = "calculation"
+        else:
+            parent = self._parent_relevance(name, row)
+            if not question.relevant or (parent is not None and not self.relevant(*parent)):
+                return []
+            column = "relevant"
+        return [
+            ("value", *key)
+            for reference in self._references(name, column)
+            if reference in self.questions  # else resolve() says what is wrong
+            for key in self._targets(reference, row, name)[0]
+        ]
+
+    def _compute(self, step: Step) -> None:
+        kind, name, row = step
+        question = self.questions[name]
+        if kind == "relevant":
+            parent = self._parent_relevance(name, row)
+            shown = True if parent is None else self.relevant(*parent)
+            if shown and question.relevant:
+                shown = expressions.to_boolean(
+                    self._evaluate(name, "relevant", row, current=self._own(name, row))
+                )
+            self._relevant[(name, row)] = shown
+            return
+        result: Value
+        if not self.relevant(name, row):
+            result = ""
+        elif question.kind == "calculate":
+            result = self._evaluate(name, "calculation", row, current="")
+        elif question.kind == "repeat":
+            result = [join_row(row, r) for r in self.rows(name, row)]
+        elif question.kind in {"start", "end", "today"}:
+            result = self.metadata.get(
+                question.kind, self.today if question.kind == "today" else ""
+            )
+        else:
+            result = self.typed(question, self.stored(name, row))
+        self._values[(name, row)] = result
+
+    def _parent_relevance(self, name: str, row: str) -> AnswerKey | None:
+        """The container whose relevance a question's depends on, at the row it is judged."""
+        parent = self.parent.get(name)
+        if parent is None:
+            return None
+        # Judged at the container's own row: the row cut to the repeats around the container
+        # (for a repeat, that is the row of its parent: its own relevance holds for all rows).
+        return parent.name, row_prefix(row, len(self.repeat_path[parent.name]))
+
+    def _references(self, name: str, column: str) -> tuple[str, ...]:
+        key = (name, column)
+        found = self._reference_cache.get(key)
+        if found is None:
+            tree = self.tree(name, column)
+            found = tuple(sorted(expressions.references(tree))) if tree is not None else ()
+            self._reference_cache[key] = found
+        return found
+
+    def _targets(
+        self, name: str, context_row: str, context_name: str
+    ) -> tuple[list[AnswerKey], bool]:
+        """The answers that `${name}` reads from a question at `context_row`, and whether they
+        are seen as a list (a question inside a repeat, from outside it) or as one value."""
         target = self.repeat_path[name]
         context = self.repeat_path.get(context_name, ())
         shared = 0
         while shared < min(len(target), len(context)) and target[shared] == context[shared]:
             shared += 1
-        if self.questions[name].kind == "repeat" and target[shared:] == ():
-            # The repeat itself from inside or beside it: its rows under the shared row.
-            return self.value(name, row_prefix(context_row, shared))
         base = row_prefix(context_row, shared)
+        if len(target) == shared:
+            # Beside it or inside it: one value. For a repeat, its rows under the shared row.
+            return [(name, base)], False
         paths = [base]
         for repeat in target[shared:]:
             paths = [join_row(path, row) for path in paths for row in self.rows(repeat, path)]
+        return [(name, path) for path in paths], True
+
+    def resolve(self, name: str, context_row: str, context_name: str) -> Value:
+        """`${name}` seen from a question at `context_row`: its value, or a list over rows."""
+        if name not in self.questions:
+            raise ExpressionError(f"${{{name}}} refers to no question of this form")
+        keys, many = self._targets(name, context_row, context_name)
+        if not many:
+            return self.value(*keys[0])
         if self.questions[name].kind == "repeat":
-            return [item for path in paths for item in _as_list(self.value(name, path))]
-        if len(target) == shared:
-            return self.value(name, base)
-        return [self.value(name, path) for path in paths]
+            return [item for key in keys for item in _as_list(self.value(*key))]
+        return [self.value(*key) for key in keys]
 
     def _evaluate(
         self, name: str, column: str, row: str, current: Value, choice: dict[str, str] | None = None
     ) -> Value:
+        """One expression of a question at a row.
+
+        An expression the checker accepted can still meet a limit at evaluation (a text built
+        by concat() growing past what the engine keeps): it then counts as empty, so a
+        constraint fails with its message and a calculation is blank, rather than the page
+        failing.
+        """
         tree = self.tree(name, column)
         if tree is None:
             return ""
@@ -200,38 +325,20 @@ class Evaluation:
             today=self.today,
             choice=choice,
         )
-        return expressions.evaluate(tree, context)
+        try:
+            return expressions.evaluate(tree, context)
+        except ExpressionError as error:
+            logger.warning(
+                "%s of %s (row %r) of form %s cannot be evaluated: %s",
+                column,
+                name,
+                row,
+                self.form.form_id,
+                error.message,
+            )
+            return ""
 
     # -- rules -------------------------------------------------------------------------------
-
-    def relevant(self, name: str, row: str = "") -> bool:
-        """Shown: its own `relevant` holds and so do its groups'."""
-        key = (name, row)
-        if key in self._relevant:
-            return self._relevant[key]
-        guard = (name, row, "relevant")
-        if guard in self._busy:
-            return True
-        self._busy.add(guard)
-        try:
-            parent = self.parent.get(name)
-            result = True
-            if parent is not None:
-                depth = len(self.repeat_path[parent.name])
-                if parent.kind == "repeat":
-                    depth += 1
-                    # The repeat's own relevance is judged at the row of its parent.
-                    result = self.relevant(parent.name, row_prefix(row, depth - 1))
-                else:
-                    result = self.relevant(parent.name, row_prefix(row, depth))
-            if result and self.questions[name].relevant:
-                result = expressions.to_boolean(
-                    self._evaluate(name, "relevant", row, current=self._own(name, row))
-                )
-        finally:
-            self._busy.discard(guard)
-        self._relevant[key] = result
-        return result
 
     def _own(self, name: str, row: str) -> Value:
         question = self.questions[name]
@@ -313,7 +420,7 @@ class Evaluation:
                 return _("Enter a whole number, without spaces or separators.")
         elif kind == "decimal":
             if isinstance(stored, bool) or not (
-                (isinstance(stored, int | float) and math.isfinite(stored))
+                (isinstance(stored, int | float) and math.isfinite(_as_float(stored)))
                 or (isinstance(stored, str) and _DECIMAL_RE.match(stored))
             ):
                 return _("Enter a number; use a point for decimals.")
@@ -354,3 +461,11 @@ class Evaluation:
 
 def _as_list(value: Value) -> list[Value]:
     return value if isinstance(value, list) else [value]
+
+
+def _as_float(number: int | float) -> float:
+    """A stored number as a float; a whole number too large for one is infinite."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf

@@ -14,10 +14,12 @@ the list of its values, one per row.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import re2
 from django.utils.translation import gettext as _
@@ -26,6 +28,9 @@ from django.utils.translation import ngettext
 MAX_LENGTH = 4000
 MAX_DEPTH = 32
 MAX_NODES = 600
+# Characters in a text that concat() builds: a chain of calculations each joining the previous
+# one twice would otherwise double its length at every step.
+MAX_TEXT_VALUE = 1_000_000
 
 Value = str | float | bool | dt.date | list["Value"]
 
@@ -106,6 +111,8 @@ LEVELS: tuple[frozenset[str], ...] = (
     frozenset({"+", "-"}),
     frozenset({"*", "div", "mod"}),
 )
+
+_LEVEL_OF = {op: level for level, ops in enumerate(LEVELS) for op in ops}
 
 # Supported functions: name -> (minimum, maximum arguments; None = any number).
 FUNCTIONS: dict[str, tuple[int, int | None]] = {
@@ -210,8 +217,7 @@ KNOWN_UNSUPPORTED_FUNCTIONS = frozenset(
 # --- Tokens ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # number, string, ref, dot, op, lparen, rparen, comma, name, end
     text: str
     position: int
@@ -327,15 +333,31 @@ class _Parser:
             )
 
     def expression(self, level: int = 0) -> Node:
-        if level == len(LEVELS):
-            return self.unary()
-        first = self.expression(level + 1)
-        rest: list[tuple[str, Node]] = []
-        while self.peek().kind == "op" and self.peek().text in LEVELS[level]:
-            op = self.take().text
-            rest.append((op, self.expression(level + 1)))
-            self.count()
-        return Chain(first, tuple(rest)) if rest else first
+        """Operators of precedence `level` and tighter, by precedence climbing.
+
+        Operands joined by operators of one level make one flat Chain, as if each level were
+        parsed by its own rule, but an operand without operators costs one call, not one per
+        level.
+        """
+        return self.climb(self.unary(), level)
+
+    def climb(self, left: Node, level: int) -> Node:
+        """Continue `left` with the operators that follow it, of `level` or tighter."""
+        token = self.peek()
+        while token.kind == "op" and _LEVEL_OF[token.text] >= level:
+            own = _LEVEL_OF[token.text]
+            rest: list[tuple[str, Node]] = []
+            while token.kind == "op" and _LEVEL_OF[token.text] == own:
+                op = self.take().text
+                right = self.unary()
+                token = self.peek()
+                if token.kind == "op" and _LEVEL_OF[token.text] > own:
+                    right = self.climb(right, own + 1)
+                    token = self.peek()
+                rest.append((op, right))
+                self.count()
+            left = Chain(left, tuple(rest))
+        return left
 
     def unary(self) -> Node:
         if self.peek().kind == "op" and self.peek().text == "-":
@@ -373,7 +395,7 @@ class _Parser:
         if token.kind == "lparen":
             self.nest()
             node = self.expression()
-            self.expect("rparen", "')'")
+            self.expect("rparen", lambda: "')'")
             self.depth -= 1
             return node
         if token.kind == "name":
@@ -411,8 +433,7 @@ class _Parser:
             while self.peek().kind == "comma":
                 self.take()
                 args.append(self.expression())
-        # Translators: what may come after an argument of a function.
-        self.expect("rparen", _("')' or ','"))
+        self.expect("rparen", _after_argument)
         self.depth -= 1
         low, high = FUNCTIONS[name]
         if len(args) < low or (high is not None and len(args) > high):
@@ -421,9 +442,11 @@ class _Parser:
             _compile_regex(args[1].value)
         return Call(name, tuple(args))
 
-    def expect(self, kind: str, what: str) -> None:
+    def expect(self, kind: str, expected: Callable[[], str]) -> None:
+        """Take a token of `kind`, or say what was `expected` (translated only then)."""
         token = self.take()
         if token.kind != kind:
+            what = expected()
             if token.kind == "end":
                 # Translators: %(expected)s is what had to come next, as in ')'.
                 message = _("expected %(expected)s but found the end")
@@ -432,6 +455,11 @@ class _Parser:
                 # what came instead.
                 message = _("expected %(expected)s but found '%(found)s'")
             raise ExpressionError(message % {"expected": what, "found": token.text}, token.position)
+
+
+def _after_argument() -> str:
+    # Translators: what may come after an argument of a function.
+    return _("')' or ','")
 
 
 def _wrong_arguments(name: str, low: int, high: int | None, count: int) -> str:
@@ -600,6 +628,31 @@ def _compile_regex(pattern: str) -> re2._Regexp:
         ) from None
 
 
+@functools.lru_cache(maxsize=256)
+def _runtime_regex(pattern: str) -> re2._Regexp | None:
+    """A pattern met at evaluation, compiled once; None when it is not a valid pattern."""
+    try:
+        return _compile_regex(pattern)
+    except ExpressionError:
+        return None
+
+
+def regex_matches(pattern: str, text: str) -> bool:
+    """regex(text, pattern) at evaluation time.
+
+    The pattern may come from an answer (`regex(., ${pattern})`), so it may be anything a person
+    types: a pattern that is not valid matches nothing, which makes a constraint built on it
+    fail with its message instead of breaking the page.
+    """
+    compiled = _runtime_regex(pattern)
+    if compiled is None:
+        return False
+    try:
+        return compiled.search(text) is not None
+    except UnicodeEncodeError:  # lone surrogates (from JSON) have no UTF-8 form for RE2
+        return compiled.search(text.encode("utf-8", "replace").decode("utf-8")) is not None
+
+
 # --- Evaluation -----------------------------------------------------------------------------
 
 Resolver = Callable[[str], Value]
@@ -733,9 +786,15 @@ def _call(node: Call, context: Context) -> Value:
     if name == "string-length":
         return float(len(to_string(values[0] if values else context.current)))
     if name == "regex":
-        return _compile_regex(to_string(values[1])).search(to_string(values[0])) is not None
+        return regex_matches(to_string(values[1]), to_string(values[0]))
     if name == "concat":
-        return "".join(to_string(item) for value in values for item in _as_list(value))
+        parts = [to_string(item) for value in values for item in _as_list(value)]
+        if sum(len(part) for part in parts) > MAX_TEXT_VALUE:
+            raise ExpressionError(
+                _("concat() would make a text of more than %(limit)s characters")
+                % {"limit": MAX_TEXT_VALUE}
+            )
+        return "".join(parts)
     if name == "coalesce":
         return values[0] if to_string(values[0]) != "" else values[1]
     if name == "count":

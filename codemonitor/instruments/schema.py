@@ -160,6 +160,10 @@ class Form:
         """Parsed expressions by (question, column), filled by the engine."""
         return self._cached("expressions", dict)  # type: ignore[no-any-return]
 
+    def reference_cache(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """The names each expression refers to, by (question, column), filled by the engine."""
+        return self._cached("references", dict)  # type: ignore[no-any-return]
+
     def repeat_path(self) -> dict[str, tuple[str, ...]]:
         """For each name, the names of the repeats that contain it, outermost first."""
         return self._cached("repeat_path", self._repeat_path)  # type: ignore[no-any-return]

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from openpyxl.utils import get_column_letter
@@ -30,6 +32,12 @@ from codemonitor.instruments.workbooks import WorkbookRefused, workbook_open
 
 MAX_ROWS = 5000
 MAX_CELL = 20000
+# Groups and repeats inside one another: deeper forms are refused (pages render them nested).
+MAX_NESTING = 20
+# Questions in one chain of calculations and relevance conditions, each read by the next.
+MAX_DEPENDENCY_DEPTH = 200
+# Characters of all the expressions of a form together: the checker's work grows with them.
+MAX_FORM_EXPRESSION_CHARACTERS = 1_000_000
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 SUPPORTED_TYPES = {
@@ -395,21 +403,55 @@ def check_file(path: Path | str) -> CheckResult:
     return check_workbook(data, default_form_id=path.stem)
 
 
+class _TooComplex(Exception):
+    """The checker ran out of its time budget (CHECKFORM_MAX_SECONDS)."""
+
+
 def check_workbook(data: bytes, *, default_form_id: str = "form") -> CheckResult:
+    deadline = time.monotonic() + settings.CHECKFORM_MAX_SECONDS
     sheets, errors = read_workbook(data)
     if errors and not sheets:
         return CheckResult(None, errors)
-    checker = _Checker(sheets, default_form_id)
+    checker = _Checker(sheets, default_form_id, deadline)
     checker.collector.errors[:0] = errors
-    form = checker.run()
+    try:
+        form = checker.run()
+    except _TooComplex:
+        return CheckResult(None, [_too_complex_in_time(), *sorted(checker.collector.errors)])
     collector = checker.collector
     return CheckResult(
         None if collector.errors else form, sorted(collector.errors), sorted(collector.warnings)
     )
 
 
+def _too_complex(reason: str) -> str:
+    # Translators: %(reason)s says what makes the form too complex, as in "its expressions have
+    # 1200000 characters in all, more than 1000000".
+    return _("this form is too complex to check: %(reason)s") % {"reason": reason}
+
+
+def _too_complex_in_time() -> FormError:
+    seconds = settings.CHECKFORM_MAX_SECONDS
+    return FormError(
+        "workbook",
+        0,
+        "",
+        _too_complex(
+            ngettext(
+                "checking it takes more than %(seconds)s second",
+                "checking it takes more than %(seconds)s seconds",
+                seconds,
+            )
+            % {"seconds": seconds}
+        ),
+    )
+
+
 class _Checker:
-    def __init__(self, sheets: dict[str, _Sheet], default_form_id: str) -> None:
+    def __init__(
+        self, sheets: dict[str, _Sheet], default_form_id: str, deadline: float | None = None
+    ) -> None:
+        self.deadline = deadline
         self.sheets = sheets
         self.default_form_id = re.sub(r"[^A-Za-z0-9_]", "_", default_form_id) or "form"
         if not NAME_RE.match(self.default_form_id):
@@ -417,6 +459,11 @@ class _Checker:
         self.collector = _Collector()
         self.languages: set[str] = set()
         self.default_language = "en"
+
+    def tick(self) -> None:
+        """Stop when the time budget is spent: the form is then refused as too complex."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise _TooComplex
 
     # -- the sheets ------------------------------------------------------------------------
 
@@ -722,6 +769,14 @@ class _Checker:
                 names[name] = row.number
             (stack[-1][0].children if stack else root).append(question)
             if question.is_container:
+                if len(stack) == MAX_NESTING:
+                    self.collector.error(
+                        sheet,
+                        row.number,
+                        "type",
+                        _("groups and repeats are nested more than %(limit)s deep")
+                        % {"limit": MAX_NESTING},
+                    )
                 stack.append((question, row.number))
             pending.append((question, row))
         for container, number in stack:
@@ -736,14 +791,15 @@ class _Checker:
             )
         if not typed_rows:
             self.collector.error(sheet, 0, "", _("the form has no questions"))
-        self._check_expressions(sheet, root, pending)
-        self._check_report_fields(sheet, root, pending, choices)
+        repeated, containers = _containers(root)
+        self._check_expressions(sheet, repeated, containers, pending)
+        self._check_report_fields(sheet, repeated, pending, choices)
         return root
 
     def _check_report_fields(
         self,
         sheet: _Sheet,
-        root: list[Question],
+        repeated: set[str],
         pending: list[tuple[Question, _Row]],
         choices: dict[str, list[Choice]],
     ) -> None:
@@ -779,7 +835,7 @@ class _Checker:
                     _("the report field '%(value)s' must be a question of type %(types)s")
                     % {"value": wanted, "types": ", ".join(sorted(REPORT_FIELDS[wanted]))},
                 )
-            elif self._inside_repeat(question.name, root):
+            elif question.name in repeated:
                 self.collector.error(
                     sheet,
                     row.number,
@@ -1041,14 +1097,32 @@ class _Checker:
     # -- expressions -----------------------------------------------------------------------
 
     def _check_expressions(
-        self, sheet: _Sheet, root: list[Question], pending: list[tuple[Question, _Row]]
+        self,
+        sheet: _Sheet,
+        repeated: set[str],
+        containers: dict[str, str],
+        pending: list[tuple[Question, _Row]],
     ) -> None:
+        columns = (*EXPRESSION_COLUMNS, "choice_filter")
+        total = sum(len(getattr(question, c)) for question, _row in pending for c in columns)
+        if total > MAX_FORM_EXPRESSION_CHARACTERS:
+            self.collector.error(
+                sheet,
+                0,
+                "",
+                _too_complex(
+                    _("its expressions have %(count)s characters in all, more than %(limit)s")
+                    % {"count": total, "limit": MAX_FORM_EXPRESSION_CHARACTERS}
+                ),
+            )
+            return
         known = {question.name for question, _row in pending if question.name}
         repeats = {question.name for question, _row in pending if question.kind == "repeat"}
         parsed: dict[str, set[str]] = {}
         for question, row in pending:
+            self.tick()
             dependencies: set[str] = set()
-            for column in (*EXPRESSION_COLUMNS, "choice_filter"):
+            for column in columns:
                 text = getattr(question, column)
                 if not text:
                     continue
@@ -1057,48 +1131,21 @@ class _Checker:
                 except expressions.ExpressionError as error:
                     self.collector.error(sheet, row.number, column, _expression_message(error))
                     continue
-                for name in sorted(expressions.references(tree) - known):
+                referenced: set[str] = set()
+                for node in expressions.walk(tree):
+                    if isinstance(node, expressions.Ref):
+                        referenced.add(node.name)
+                    elif isinstance(node, expressions.Call) and node.name in {"count", "sum"}:
+                        self._check_aggregate(sheet, row, column, node, known, repeats, repeated)
+                for name in sorted(referenced - known):
                     self.collector.error(
                         sheet,
                         row.number,
                         column,
                         _("${%(name)s} refers to no question of this form") % {"name": name},
                     )
-                for node in expressions.walk(tree):
-                    if isinstance(node, expressions.Call) and node.name in {"count", "sum"}:
-                        arg = node.args[0]
-                        if not isinstance(arg, expressions.Ref):
-                            self.collector.error(
-                                sheet,
-                                row.number,
-                                column,
-                                _(
-                                    # Translators: %(function)s is count or sum; ${name} is
-                                    # written as is, a question's name in XLSForm's syntax.
-                                    "%(function)s() takes a ${name} of a repeat "
-                                    "or of a question inside one"
-                                )
-                                % {"function": node.name},
-                            )
-                        elif (
-                            arg.name in known
-                            and arg.name not in repeats
-                            and not self._inside_repeat(arg.name, root)
-                        ):
-                            self.collector.error(
-                                sheet,
-                                row.number,
-                                column,
-                                _(
-                                    # Translators: %(function)s is count or sum, %(name)s the
-                                    # name of a question.
-                                    "%(function)s(${%(name)s}): "
-                                    "'%(name)s' is not a repeat or inside one"
-                                )
-                                % {"function": node.name, "name": arg.name},
-                            )
                 if column in {"calculation", "relevant"}:
-                    dependencies |= expressions.references(tree)
+                    dependencies |= referenced
             if question.kind in {"group", "repeat"} and question.constraint:
                 self.collector.error(
                     sheet,
@@ -1106,23 +1153,54 @@ class _Checker:
                     "constraint",
                     _("a group or repeat cannot have a constraint"),
                 )
+            # A question is shown only when its group is: it depends on the group's relevance.
+            if question.name in containers:
+                dependencies.add(containers[question.name])
             parsed[question.name] = dependencies
-        self._check_cycles(sheet, pending, parsed)
+        if not self._check_cycles(sheet, pending, parsed):
+            self._check_depth(sheet, pending, parsed)
 
-    def _inside_repeat(self, name: str, root: list[Question]) -> bool:
-        def visit(nodes: Iterable[Question], inside: bool) -> bool:
-            for node in nodes:
-                if node.name == name:
-                    return inside
-                if visit(node.children, inside or node.kind == "repeat"):
-                    return True
-            return False
-
-        return visit(root, False)
+    def _check_aggregate(
+        self,
+        sheet: _Sheet,
+        row: _Row,
+        column: str,
+        node: expressions.Call,
+        known: set[str],
+        repeats: set[str],
+        repeated: set[str],
+    ) -> None:
+        """count() and sum() take a repeat, or a question inside one."""
+        arg = node.args[0]
+        if not isinstance(arg, expressions.Ref):
+            self.collector.error(
+                sheet,
+                row.number,
+                column,
+                _(
+                    # Translators: %(function)s is count or sum; ${name} is
+                    # written as is, a question's name in XLSForm's syntax.
+                    "%(function)s() takes a ${name} of a repeat or of a question inside one"
+                )
+                % {"function": node.name},
+            )
+        elif arg.name in known and arg.name not in repeats and arg.name not in repeated:
+            self.collector.error(
+                sheet,
+                row.number,
+                column,
+                _(
+                    # Translators: %(function)s is count or sum, %(name)s the
+                    # name of a question.
+                    "%(function)s(${%(name)s}): '%(name)s' is not a repeat or inside one"
+                )
+                % {"function": node.name, "name": arg.name},
+            )
 
     def _check_cycles(
         self, sheet: _Sheet, pending: list[tuple[Question, _Row]], graph: dict[str, set[str]]
-    ) -> None:
+    ) -> bool:
+        """Report each circular reference once; say whether there was any."""
         rows = {question.name: row.number for question, row in pending}
         state: dict[str, int] = {}
         reported: set[str] = set()
@@ -1130,21 +1208,24 @@ class _Checker:
             if state.get(start):
                 continue
             # Iterative depth-first search; a grey node met again closes a cycle.
-            stack: list[tuple[str, Iterable[str]]] = [(start, iter(sorted(graph.get(start, ()))))]
+            stack: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(graph.get(start, ()))))]
             state[start] = 1
-            path = [start]
+            path = {start: 0}  # the grey nodes, in order, with their place on the path
             while stack:
+                self.tick()
                 node, children = stack[-1]
-                child = next(iter(children), None)
+                child = next(children, None)
                 if child is None:
                     state[node] = 2
                     stack.pop()
-                    path.pop()
+                    del path[node]
                     continue
                 if state.get(child) == 1:
-                    cycle = path[path.index(child) :]
-                    if not reported & set(cycle):
-                        reported |= set(cycle)
+                    if child in reported:
+                        continue
+                    cycle = list(path)[path[child] :]
+                    if not reported.intersection(cycle):
+                        reported.update(cycle)
                         shown = " → ".join(f"${{{n}}}" for n in [*cycle, child])
                         self.collector.error(
                             sheet,
@@ -1156,8 +1237,84 @@ class _Checker:
                         )
                 elif not state.get(child) and child in graph:
                     state[child] = 1
-                    path.append(child)
+                    path[child] = len(path)
                     stack.append((child, iter(sorted(graph[child]))))
+        return bool(reported)
+
+    def _check_depth(
+        self, sheet: _Sheet, pending: list[tuple[Question, _Row]], graph: dict[str, set[str]]
+    ) -> None:
+        """Refuse a chain of more than MAX_DEPENDENCY_DEPTH questions each read by the next.
+
+        `graph` has no cycle here. The first question of the form whose chain is too long is
+        named, with the chain that makes it so.
+        """
+        depth: dict[str, int] = {}
+        deepest: dict[str, str] = {}  # each question's longest-chain dependency
+        for start in graph:
+            if start in depth:
+                continue
+            stack: list[tuple[str, Iterator[str]]] = [(start, iter(graph[start]))]
+            active = {start}  # on the stack: met again, it would be a cycle (none is left)
+            while stack:
+                self.tick()
+                node, children = stack[-1]
+                child = next(children, None)
+                if child is None:
+                    stack.pop()
+                    active.discard(node)
+                    best = max(
+                        (d for d in graph[node] if d in depth), key=depth.__getitem__, default=None
+                    )
+                    depth[node] = 1 + (depth[best] if best is not None else 0)
+                    if best is not None:
+                        deepest[node] = best
+                elif child not in depth and child not in active and child in graph:
+                    active.add(child)
+                    stack.append((child, iter(graph[child])))
+        for question, row in pending:
+            found = depth.get(question.name, 0)
+            if found <= MAX_DEPENDENCY_DEPTH:
+                continue
+            chain = [question.name]
+            while chain[-1] in deepest:
+                chain.append(deepest[chain[-1]])
+            names = [f"${{{name}}}" for name in chain]
+            shown = " → ".join([*names[:3], "…", names[-1]] if len(names) > 5 else names)
+            self.collector.error(
+                sheet,
+                row.number,
+                "",
+                _(
+                    # Translators: %(name)s is a question's name; %(chain)s a chain of question
+                    # references, as in "${c201} → ${c200} → ${c199} → … → ${c1}".
+                    "${%(name)s} is computed from a chain of %(depth)s questions, each read by "
+                    "the next; at most %(limit)s are allowed: %(chain)s"
+                )
+                % {
+                    "name": question.name,
+                    "depth": found,
+                    "limit": MAX_DEPENDENCY_DEPTH,
+                    "chain": shown,
+                },
+            )
+            return
+
+
+def _containers(root: list[Question]) -> tuple[set[str], dict[str, str]]:
+    """The names of the questions inside a repeat (at any depth), and each question's group or
+    repeat."""
+    repeated: set[str] = set()
+    containers: dict[str, str] = {}
+    stack = [(node, False) for node in root]
+    while stack:
+        node, inside = stack.pop()
+        if inside:
+            repeated.add(node.name)
+        for child in node.children:
+            containers[child.name] = node.name
+            stack.append((child, inside or node.kind == "repeat"))
+    return repeated, containers
 
 
 def _expression_message(error: expressions.ExpressionError) -> str:
