@@ -79,7 +79,7 @@ test: install-dev system-deps
 	$(BIN)/ruff check .
 	cd codemonitor && ../$(BIN)/django-admin compilemessages -v0
 	$(TEST_ENV) $(BIN)/mypy .
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $${TEST_PROCESSES:-auto} $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

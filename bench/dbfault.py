@@ -232,6 +232,9 @@ def respondent(run: Run, number: int, started: threading.Barrier) -> None:
     started.wait()
     autosave = f"/isri/report/{report}/autosave/"
     save = 0
+    # The version of each field as the page knows it (the start answered two fields already;
+    # a save that went through while its answer was lost comes back as a conflict with it).
+    versions: dict[str, int] = {}
     while not run.stopping.is_set() and run.take():
         key = run.fields[save % len(run.fields)]
         value = f"Respondent {number}, save {save}."
@@ -241,13 +244,28 @@ def respondent(run: Run, number: int, started: threading.Barrier) -> None:
             index = len(values) - 1
         status, text = browser.request(
             autosave,
-            {"csrfmiddlewaretoken": browser.csrf, "field": key, "value": value, "page": "2"},
+            {
+                "csrfmiddlewaretoken": browser.csrf,
+                "field": key,
+                "value": value,
+                "page": "2",
+                "version": str(versions.get(key, 0)),
+            },
             {"Accept": "application/json"},
         )
-        if status == 200 and json.loads(text).get("saved"):
+        answer = json.loads(text) if status in {200, 409} else {}
+        if status == 200 and answer.get("saved"):
+            versions[key] = int(answer["version"])
             with run.lock:
                 run.acknowledged[report, key] = index
                 run.ack_times.append(time.monotonic())
+        elif status == 409 and answer.get("conflict"):
+            # As the page does: take the stored version and go on (the value shown to the person).
+            versions[key] = int(answer["version"])
+            with run.lock:
+                mine = answer.get("theirs") in run.sent.get((report, key), [])
+            if not mine and save >= len(run.fields):
+                run.errors.append(f"autosave conflict with a value never sent: {text[:200]}")
         elif status not in {0, 503}:
             run.errors.append(f"autosave answered {status}: {text[:200]}")
         save += 1
