@@ -23,7 +23,7 @@ from django_tasks import task
 from codemonitor.accounts.models import Role, SignInThrottle, User
 from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.mail import mail_queue, mail_send
-from codemonitor.core.throttle import client_ip, throttle_hit, throttle_reached
+from codemonitor.core.throttle import client_ip, client_key, throttle_hit, throttle_reached
 
 # Back-off of one (account name, IP address) pair: FREE_FAILURES failures in a row, then a
 # lock of FIRST_LOCK, twice as long after each further failure, at most LONGEST_LOCK.
@@ -98,16 +98,19 @@ def sign_in_check(
     """
     now = now or timezone.now()
     name = _normalise(username)
-    ip = client_ip(request)
+    ip = client_key(request)
     key = sign_in_key(name, ip)
     locked = sign_in_locked_until(name, ip, now)
     if locked:
         raise SignInRefused(locked)
     ceiling, window = settings.RATE_SIGN_IN_PER_ACCOUNT
-    if throttle_reached(_account_key(name), limit=ceiling, window_seconds=window):
-        raise SignInRefused()
+    guessed = throttle_reached(_account_key(name), limit=ceiling, window_seconds=window)
     account = User.objects.filter(email__iexact=name).first()
     login_name = account.get_username() if account is not None else username.strip()
+    if guessed and not (account is not None and _known_network(account, request)):
+        # Guessed at from many addresses: only the networks the owner signed in from before
+        # still get their password checked, so the guessing cannot lock the owner out.
+        raise SignInRefused()
     user = authenticate(request, username=login_name, password=password)
     if isinstance(user, User) and user.is_active:
         SignInThrottle.objects.filter(key=key).update(failures=0, locked_until=None)
@@ -196,6 +199,21 @@ def user_two_factor_off(*, user: User) -> None:
     user.totp_secret, user.totp_confirmed_at = "", None
     user.save(update_fields=["totp_secret", "totp_confirmed_at"])
     audit_log(action=Action.USER_TWO_FACTOR_OFF, target=user, actor=user)
+
+
+def _known_network(user: User, request: HttpRequest) -> bool:
+    """Whether the account signed in from this client's network in the last 90 days."""
+    from codemonitor.core.models import AuditEntry
+
+    network = client_network(client_ip(request))
+    return bool(network) and (
+        AuditEntry.objects.filter(
+            action=Action.USER_SIGNED_IN,
+            actor=user,
+            data__network=network,
+            at__gte=timezone.now() - dt.timedelta(days=90),
+        ).exists()
+    )
 
 
 def client_network(ip: str) -> str:

@@ -36,7 +36,7 @@ from codemonitor.accounts.services import (
 )
 from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.languages import active as active_language
-from codemonitor.core.throttle import client_ip, throttle_hit
+from codemonitor.core.throttle import client_ip, client_key, throttle_hit
 
 PENDING = "sign_in_pending_user"
 NEXT = "sign_in_next"
@@ -67,13 +67,14 @@ def _complete(request: HttpRequest, user: User, *, verified: bool) -> None:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if verified:
         mark_verified(request, user)
-    if user.is_national:
-        audit_log(
-            action=Action.USER_SIGNED_IN,
-            target=user,
-            actor=user,
-            data={"network": client_network(client_ip(request))},
-        )
+    # Every sign-in, with the network it came from (not the address): the owner's networks
+    # still sign in when the account is being guessed at from elsewhere.
+    audit_log(
+        action=Action.USER_SIGNED_IN,
+        target=user,
+        actor=user,
+        data={"network": client_network(client_ip(request))},
+    )
 
 
 def _refusal(refused: SignInRefused) -> str:
@@ -97,7 +98,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         limit, window = settings.RATE_SIGN_IN_PER_IP
-        if not throttle_hit(f"sign-in:ip:{client_ip(request)}", limit=limit, window_seconds=window):
+        address = client_key(request)
+        if not throttle_hit(f"sign-in:ip:{address}", limit=limit, window_seconds=window):
             form.add_error(
                 None, _("Too many attempts from this address; please wait a few minutes.")
             )
@@ -148,7 +150,7 @@ def code(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            right = totp_check(user=user, code=form.cleaned_data["code"], ip=client_ip(request))
+            right = totp_check(user=user, code=form.cleaned_data["code"], ip=client_key(request))
         except SignInRefused:
             form.add_error(None, _("Too many codes tried; wait a few minutes."))
             status = 429
@@ -246,7 +248,7 @@ class _PasswordReset(auth_views.PasswordResetView):
         ip_limit, ip_window = settings.RATE_RESET_PER_IP
         email_limit, email_window = settings.RATE_RESET_PER_EMAIL
         if not throttle_hit(
-            f"reset:ip:{client_ip(request)}", limit=ip_limit, window_seconds=ip_window
+            f"reset:ip:{client_key(request)}", limit=ip_limit, window_seconds=ip_window
         ) or not throttle_hit(
             f"reset:email:{email.strip().lower()}", limit=email_limit, window_seconds=email_window
         ):

@@ -17,6 +17,7 @@ from codemonitor.accounts.access import (
 )
 from codemonitor.accounts.models import User, focal_points_by_country
 from codemonitor.core.audit import audit_trail
+from codemonitor.core.text import text_plain
 from codemonitor.instruments.models import Instrument
 from codemonitor.reference.models import MemberState
 from codemonitor.reporting.models import Report, Round, RoundInstrument
@@ -157,16 +158,23 @@ def national_report_action(request: HttpRequest, report_id: int, action: str) ->
         elif action == "return":
             comments: dict[tuple[str, str], str] = {}
             for key in request.POST:
-                text = request.POST.get(key, "")
+                text = text_plain(request.POST.get(key, ""))
                 if key.startswith("comment__") and text.strip():
                     comments[key.removeprefix("comment__"), ""] = text
             report_return(
-                report=report, user=user, comments=comments, message=request.POST.get("message", "")
+                report=report,
+                user=user,
+                comments=comments,
+                message=text_plain(request.POST.get("message", "")),
             )
         elif action == "validate":
             report_validate(report=report, user=user)
         elif action == "reopen":
-            report_reopen_validated(report=report, user=user, reason=request.POST.get("reason", ""))
+            report_reopen_validated(
+                report=report,
+                user=user,
+                reason=text_plain(request.POST.get("reason", ""), limit=1000),
+            )
         else:
             raise Http404
     except WorkflowError as error:

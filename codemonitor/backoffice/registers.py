@@ -18,6 +18,7 @@ from codemonitor.accounts.access import (
 )
 from codemonitor.accounts.models import Role, User, focal_points_by_country
 from codemonitor.accounts.services import InviteRefused, user_invite
+from codemonitor.core.text import text_plain
 from codemonitor.reference.models import MemberState
 from codemonitor.registers.forms import AuthorityForm
 from codemonitor.registers.models import NationalAuthority, NationalAuthorityProposal
@@ -97,7 +98,7 @@ def entry(request: HttpRequest, iso3: str) -> HttpResponse:
                 member_state_id=state.pk,
                 data=form.cleaned_data,
                 user=user,
-                note=request.POST.get("note", ""),
+                note=text_plain(request.POST.get("note", ""), limit=1000),
             )
             messages.success(request, _("The register entry is saved."))
             return redirect("backoffice:register_entry", iso3=state.pk)
@@ -128,7 +129,10 @@ def proposal_decision(request: HttpRequest, proposal_id: int, decision: str) -> 
     if decision not in {"accept", "decline"}:
         raise Http404
     proposal_decide(
-        proposal=proposal, user=user, accept=decision == "accept", note=request.POST.get("note", "")
+        proposal=proposal,
+        user=user,
+        accept=decision == "accept",
+        note=text_plain(request.POST.get("note", ""), limit=1000),
     )
     messages.success(
         request, _("The proposal is %(state)s.") % {"state": proposal.get_state_display().lower()}

@@ -20,6 +20,7 @@ from codemonitor.backoffice.forms import InstrumentUploadForm
 from codemonitor.core.audit import audit_trail
 from codemonitor.core.languages import active as active_language
 from codemonitor.core.languages import from_django
+from codemonitor.core.text import text_plain
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.instruments.services import InstrumentRefused, instrument_version_upload
 from codemonitor.reporting import selectors
@@ -162,7 +163,9 @@ def stakeholder_report_reopen(request: HttpRequest, report_id: int) -> HttpRespo
     user = secretariat_admin(request)
     report = get_object_or_404(selectors.stakeholder_reports(), pk=report_id)
     try:
-        report_reopen(report=report, user=user, reason=request.POST.get("reason", "")[:1000])
+        report_reopen(
+            report=report, user=user, reason=text_plain(request.POST.get("reason", ""), limit=1000)
+        )
     except WorkflowError as error:
         messages.error(request, error.message)
     else:

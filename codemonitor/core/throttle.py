@@ -32,10 +32,10 @@ def throttle_hit(key: str, *, limit: int, window_seconds: int) -> bool:
     return throttle_hits((key, limit, window_seconds))
 
 
-def throttle_hits(*checks: tuple[str, int, int]) -> bool:
-    """Count one use of each `(key, limit, window_seconds)`; True if every one is still within
-    its limit. Each key is counted, whatever the others say; in the database all of them are
-    counted by one statement (this runs on every autosave)."""
+def throttle_hits(*checks: tuple[str, int, int], weight: int = 1) -> bool:
+    """Count `weight` uses of each `(key, limit, window_seconds)`; True if every one is still
+    within its limit. Each key is counted, whatever the others say; in the database all of them
+    are counted by one statement (this runs on every autosave)."""
     now = timezone.now()
     # Keys hold IP addresses and email addresses: store a digest, not the address.
     counted = [
@@ -43,30 +43,34 @@ def throttle_hits(*checks: tuple[str, int, int]) -> bool:
         for key, limit, window in checks
     ]
     if settings.THROTTLE_STORE == "cache":
-        counts = [_cache_count(digest, start, window) for digest, _limit, window, start in counted]
+        counts = [
+            _cache_count(digest, start, window, weight) for digest, _limit, window, start in counted
+        ]
     else:
-        found = _database_counts([(digest, start) for digest, _limit, _window, start in counted])
+        found = _database_counts(
+            [(digest, start) for digest, _limit, _window, start in counted], weight
+        )
         counts = [found[digest, start] for digest, _limit, _window, start in counted]
     return all(count <= limit for count, (_d, limit, _w, _s) in zip(counts, counted, strict=True))
 
 
 def _database_counts(
-    keys: list[tuple[str, dt.datetime]],
+    keys: list[tuple[str, dt.datetime]], weight: int = 1
 ) -> dict[tuple[str, dt.datetime], int]:
     """Add one to each (digest, window) counter, creating it at 1: one INSERT … ON CONFLICT DO
     UPDATE … RETURNING (PostgreSQL, SQLite 3.35+), atomic however many processes count."""
     if len({digest for digest, _start in keys}) != len(keys):
         raise ValueError("a key is counted twice in one call")  # one row may change once
     table = connection.ops.quote_name(Throttle._meta.db_table)
-    rows = ", ".join(["(%s, %s, 1)"] * len(keys))
-    params: list[str | None] = []
+    rows = ", ".join(["(%s, %s, %s)"] * len(keys))
+    params: list[str | int | None] = []
     for digest, start in keys:
         adapted = connection.ops.adapt_datetimefield_value(start)
-        params += [digest, adapted if adapted is None else str(adapted)]
+        params += [digest, adapted if adapted is None else str(adapted), weight]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (key, window_start, count) VALUES {rows} "  # noqa: S608
-            f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
+            f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + EXCLUDED.count "
             "RETURNING key, count",
             params,
         )
@@ -96,7 +100,7 @@ def throttle_cache_key(digest: str, start: dt.datetime) -> str:
     return f"throttle:{digest}:{int(start.timestamp())}"
 
 
-def _cache_count(digest: str, start: dt.datetime, window_seconds: int) -> int:
+def _cache_count(digest: str, start: dt.datetime, window_seconds: int, weight: int = 1) -> int:
     cache = caches["default"]
     name = throttle_cache_key(digest, start)
     # The counter outlives its window by a minute, for clocks that differ between machines.
@@ -104,7 +108,7 @@ def _cache_count(digest: str, start: dt.datetime, window_seconds: int) -> int:
     for _attempt in range(3):
         cache.add(name, 0, timeout=timeout)  # atomic: only the first process creates it
         try:
-            return int(cache.incr(name))  # atomic on Redis (INCR)
+            return int(cache.incr(name, weight))  # atomic on Redis (INCRBY)
         except ValueError:
             continue  # expired between add and incr: create it again
     raise RuntimeError(f"rate-limit counter {name} could not be counted")
@@ -139,3 +143,18 @@ def client_ip(request: HttpRequest) -> str:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return peer
+
+
+def client_key(request: HttpRequest) -> str:
+    """The client's address as rate limits count it: an IPv4 address, or the /64 network of an
+    IPv6 address (a single host is usually given a whole /64, and could otherwise take a new
+    address for every request)."""
+    ip = client_ip(request)
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+

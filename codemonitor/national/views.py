@@ -7,6 +7,7 @@ people calls `national_user` first.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -115,7 +116,9 @@ class NationalPages(ReportPageViews):
     def autosave(self, request: HttpRequest, key: str) -> HttpResponse:
         if not request.user.is_authenticated:
             # The page's script keeps the value and sends it again once signed in.
-            page_url = reverse("national:page", args=[key, request.POST.get("page", "1")])
+            page = request.POST.get("page", "1")
+            number = int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1
+            page_url = reverse("national:page", args=[key, number])
             return JsonResponse(
                 {
                     "error": _(
@@ -161,7 +164,7 @@ def pending_keep(request: HttpRequest, key: str) -> None:
     if author is None or report is None or author.member_state_id != report.member_state_id:
         return
     data = {k: request.POST.getlist(k) for k in request.POST if k not in ("csrfmiddlewaretoken",)}
-    size = sum(len(k) + sum(len(v) for v in values) for k, values in data.items())
+    size = len(json.dumps(data))  # as the session stores it (an emoji is 12 bytes there)
     kept: dict[str, Any] = {"path": request.path, "user": author.pk}
     if size > PENDING_MAX_BYTES:
         kept["too_big"] = True

@@ -73,7 +73,11 @@ def parse_value(question: Question, raw: str | list[str]) -> AnswerValue:
     if question.kind == "select_multiple":
         items = raw if isinstance(raw, list) else str(raw).split()
         chosen = [_checked(item.strip()) for item in items if item.strip()]
-        if len(chosen) > MAX_ITEMS or any(len(item) > MAX_ITEM for item in chosen):
+        if (
+            len(chosen) > MAX_ITEMS
+            or any(len(item) > MAX_ITEM for item in chosen)
+            or sum(len(item) + 1 for item in chosen) > MAX_TEXT
+        ):
             raise AnswerRefused(_("These are not choices of this question."))
         return chosen or None
     text = (raw[0] if raw else "") if isinstance(raw, list) else str(raw)

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from codemonitor.accounts.models import User
 from codemonitor.core.languages import BY_CODE
 from codemonitor.core.languages import active as active_language
-from codemonitor.core.throttle import client_ip, throttle_hit, throttle_hits
+from codemonitor.core.throttle import client_key, throttle_hit, throttle_hits
 from codemonitor.instruments.engine import Evaluation
 from codemonitor.reporting.answers import ReportClosed, StaleAnswer
 from codemonitor.reporting.documents import (
@@ -76,21 +76,23 @@ class ReportPageViews:
 
     def upload_allowed(self, request: HttpRequest, report: Report) -> bool:
         limit, window = settings.RATE_UPLOAD_PER_IP
-        return throttle_hit(f"upload:ip:{client_ip(request)}", limit=limit, window_seconds=window)
+        return throttle_hit(f"upload:ip:{client_key(request)}", limit=limit, window_seconds=window)
 
     def extra_context(
         self, request: HttpRequest, report: Report, pages: ReportPages
     ) -> dict[str, Any]:
         return {}
 
-    def autosave_allowed(self, request: HttpRequest, report: Report) -> bool:
-        """Autosave is counted per report and per address: a person typing stays far below
-        both; a script filling the database does not."""
+    def autosave_allowed(self, request: HttpRequest, report: Report, weight: int = 1) -> bool:
+        """Saves are counted per report and per address — one per autosave, one per field a
+        page sent without JavaScript changed: a person typing stays far below both limits; a
+        script filling the database does not."""
         per_report, report_window = settings.RATE_AUTOSAVE_PER_REPORT
         per_ip, ip_window = settings.RATE_AUTOSAVE_PER_IP
         return throttle_hits(
             (f"autosave:report:{report.pk}", per_report, report_window),
-            (f"autosave:ip:{client_ip(request)}", per_ip, ip_window),
+            (f"autosave:ip:{client_key(request)}", per_ip, ip_window),
+            weight=weight,
         )
 
     def closed_response(self, request: HttpRequest, key: str) -> HttpResponse:
@@ -165,10 +167,14 @@ class ReportPageViews:
     ) -> HttpResponse:
         report = self.get_report(request, key, write=True)
         user, label = self.actor(request)
+        if not self.autosave_allowed(request, report):
+            return self._too_many(request, report, number)
         evaluation = pages.evaluation
         result = page_save(
             report=report, evaluation=evaluation, page=number, data=request.POST, user=user
         )
+        if result.saved > 1:  # the request counted one save already
+            self.autosave_allowed(request, report, weight=result.saved - 1)
         report_page_visit(report=report, page=pages.pages[number - 1].name)
         upload_errors = self.save_uploads(request, report)
         action = request.POST.get("action", "save")
@@ -183,7 +189,9 @@ class ReportPageViews:
         if action.startswith("remove_file:"):
             document_id = action.partition(":")[2]
             stored = (
-                report.files.filter(pk=int(document_id)).first() if document_id.isdigit() else None
+                report.files.filter(pk=int(document_id)).first()
+                if _plain_number(document_id)
+                else None
             )
             if stored is not None:
                 document_remove(document=stored, user=user, actor_label=label)
@@ -212,6 +220,26 @@ class ReportPageViews:
         if action == "review" or target > len(pages.pages):
             return redirect(f"{self.namespace}:review", self.key(report))
         return redirect(f"{self.namespace}:page", self.key(report), max(1, target))
+
+    def _too_many(self, request: HttpRequest, report: Report, number: int) -> HttpResponse:
+        """A page sent over the save limits: nothing saved, everything shown as it was sent."""
+        shown = report_evaluation(report)
+        for name in request.POST:
+            parsed = parse_key(name)
+            question = shown.questions.get(parsed[0]) if parsed else None
+            if parsed is None or question is None or not question.is_input:
+                continue
+            many = question.kind == "select_multiple"
+            shown.answers[parsed] = request.POST.getlist(name) if many else request.POST[name]
+        shown.forget()
+        pages = ReportPages(report, evaluation=shown)
+        message = _("Too many saves in a short time; wait a minute, then send the page again.")
+        context = self.page_context(
+            request, report, pages, number, refused=[(_("This page"), message)]
+        )
+        response = render(request, self.template, context, status=429)
+        response["Retry-After"] = "60"
+        return response
 
     @staticmethod
     def row_action(
@@ -281,7 +309,7 @@ class ReportPageViews:
         )
         # No version is "no answer yet": a save never silently overwrites an answer it did not see.
         version_text = request.POST.get("version", "")
-        version = int(version_text) if version_text.isdigit() and len(version_text) < 10 else 0
+        version = int(version_text) if _plain_number(version_text) else 0
         evaluation = report_evaluation(report)
         user, _label = self.actor(request)
         try:
@@ -415,6 +443,11 @@ class ReportPageViews:
             "urls": self.urls(report, 1),
             **self.extra_context(request, report, pages),
         }
+
+
+def _plain_number(text: str) -> bool:
+    """Digits 0–9 only, and few of them ("²" is a digit to Python, not to int())."""
+    return text.isascii() and text.isdigit() and len(text) < 10
 
 
 def _closed_guard(

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from codemonitor.accounts.models import User
 from codemonitor.core.languages import BY_CODE
 from codemonitor.core.languages import active as active_language
-from codemonitor.core.throttle import client_ip, throttle_hit
+from codemonitor.core.throttle import client_key, throttle_hit
 from codemonitor.instruments.models import Instrument
 from codemonitor.reporting.models import Report, ReportContact, Round, RoundInstrument
 from codemonitor.reporting.page_views import ReportPageViews
@@ -154,7 +154,7 @@ def start(request: HttpRequest, number: int) -> HttpResponse:
     ip_limit, window = settings.RATE_START_PER_IP
     email_limit, email_window = settings.RATE_START_PER_EMAIL
     if not throttle_hit(
-        f"start:ip:{client_ip(request)}", limit=ip_limit, window_seconds=window
+        f"start:ip:{client_key(request)}", limit=ip_limit, window_seconds=window
     ) or not throttle_hit(f"start:email:{email}", limit=email_limit, window_seconds=email_window):
         form.add_error(
             None,
@@ -223,7 +223,7 @@ def resend_link(request: HttpRequest, number: int) -> HttpResponse:
     ip_limit, ip_window = settings.RATE_START_PER_IP
     allowed = (
         throttle_hit(f"link:email:{email}", limit=limit, window_seconds=window)
-        and throttle_hit(f"link:ip:{client_ip(request)}", limit=ip_limit, window_seconds=ip_window)
+        and throttle_hit(f"link:ip:{client_key(request)}", limit=ip_limit, window_seconds=ip_window)
         and _within_global_limit()
     )
     if allowed and not form.cleaned_data["homepage"]:

@@ -70,6 +70,30 @@ def test_guessing_from_many_addresses_meets_a_ceiling_per_account(
     assert other.status_code == 302
 
 
+def test_the_owner_still_signs_in_from_a_network_it_used_before(secretariat, settings) -> None:
+    """The ceiling stops guessing from many addresses without locking the owner out: the
+    networks the account signed in from before still have the password checked."""
+    settings.RATE_SIGN_IN_PER_ACCOUNT = (4, 3600)
+    usual = Client(REMOTE_ADDR=OWNER)
+    assert post_sign_in(usual, PASSWORD).status_code == 302
+    code = usual.post("/account/sign-in/code/", {"code": right_code(secretariat)})
+    assert code.status_code == 302
+    for n in range(4):
+        post_sign_in(Client(REMOTE_ADDR=f"192.0.2.{n + 1}"), "wrong")
+    assert post_sign_in(Client(REMOTE_ADDR="192.0.2.77"), PASSWORD).status_code == 429
+    neighbour = OWNER.rsplit(".", 1)[0] + ".99"  # the same /24 as before
+    assert post_sign_in(Client(REMOTE_ADDR=neighbour), PASSWORD).status_code == 302
+
+
+def test_one_ipv6_host_is_counted_as_its_64_network(secretariat, settings) -> None:
+    """A host given a /64 could take a new address for every try."""
+    for n in range(6):
+        response = post_sign_in(Client(REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}"), "wrong")
+    assert response.status_code == 429  # the sixth try from the same /64 is backed off
+    fresh = post_sign_in(Client(REMOTE_ADDR="2001:db8:1:3::1"), PASSWORD)  # another /64
+    assert fresh.status_code == 302
+
+
 def test_wrong_codes_from_one_address_do_not_stop_the_right_code_elsewhere(secretariat) -> None:
     """The attacker has the password; the second factor holds, and its owner still gets in."""
     attacker = Client(REMOTE_ADDR=ATTACKER)

@@ -114,3 +114,45 @@ def test_no_answer_of_a_submitted_report_changes(client, report) -> None:
         document_add(report=stale, question="q10_documents", row="", upload=upload)
     assert ("website", "") not in answers_load(report)
     assert not ReportFile.objects.filter(report=report).exists()
+
+
+def test_pages_sent_without_javascript_count_against_the_save_limits(
+    client, report, settings
+) -> None:
+    """Without this, the page form saved every changed field with no limit at all."""
+    settings.RATE_AUTOSAVE_PER_REPORT = (3, 60)
+    key = field_key("website")
+
+    def send(value: str) -> int:
+        response = client.post(
+            page_url(report, 2),
+            {key: value, f"d{key}": "changed", f"v{key}": "0", "action": "save"},
+        )
+        return int(response.status_code)
+
+    codes = [send(f"https://{n}.example") for n in range(3)]
+    assert codes[0] == 302
+    refused = client.post(
+        page_url(report, 2), {key: "https://late.example", f"d{key}": "x", f"v{key}": "0"}
+    )
+    assert refused.status_code == 429
+    html = refused.content.decode()
+    assert "Too many saves in a short time" in html
+    assert "https://late.example" in html  # still in its field
+    assert answers_load(report)["website", ""] != "https://late.example"
+
+
+def test_the_choices_of_one_answer_are_held_to_the_text_limit(client, report) -> None:
+    response = autosave(client, report, field_key("q1_source_countries"), ["x" * 199] * 150, page=4)
+    assert response.status_code == 400
+    assert ("q1_source_countries", "") not in answers_load(report)
+
+
+def test_digits_that_are_not_ascii_are_not_numbers(client, report) -> None:
+    response = client.post(
+        f"/isri/report/{report.uuid}/autosave/",
+        {"field": field_key("website"), "value": "https://a.example", "version": "²"},
+    )
+    assert response.status_code == 200  # read as "no answer yet"
+    page = client.post(page_url(report, 2), {"action": "remove_file:²"})
+    assert page.status_code == 302

@@ -118,30 +118,41 @@ def test_a_save_racing_the_submission_is_refused(isri_round, smtp) -> None:
     )
     answer_save(report=report, question="q1_answer", value="Checked")
     outcome: list[object] = []
+    backend: list[int] = []
+    connected = threading.Event()
 
     def late_save() -> None:
         try:
+            connection.ensure_connection()
+            backend.append(connection.connection.info.backend_pid)
+            connected.set()
             answer_save(report=Report.objects.get(pk=report.pk), question="q1_answer", value=None)
             outcome.append("saved")
         except ReportClosed:
             outcome.append("refused")
         finally:
+            connected.set()
             connections.close_all()
 
+    waited = False
     with transaction.atomic():
         # What report_submit does first: lock the report, then check and mark it submitted.
         Report.objects.select_for_update().get(pk=report.pk)
         saver = threading.Thread(target=late_save)
         saver.start()
+        assert connected.wait(30)
         with connection.cursor() as cursor:
-            for _attempt in range(2000):  # until the save waits on the lock (bounded)
+            for _attempt in range(5000):  # until the save waits on the report's lock (bounded)
                 cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [backend[0]]
                 )
-                if cursor.fetchone()[0]:
+                row = cursor.fetchone()
+                if row and row[0] == "Lock":
+                    waited = True
                     break
         Report.objects.filter(pk=report.pk).update(state=Report.State.SUBMITTED)
     saver.join()
+    assert waited, "the save did not wait for the submission's lock on the report"
     assert outcome == ["refused"]
     assert answers_load(report)["q1_answer", ""] == "Checked"
 
