@@ -47,8 +47,8 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=list(NATIONAL_ROLES), member_state__isnull=False)
-                    | (~Q(role__in=list(NATIONAL_ROLES)) & Q(member_state__isnull=True))
+                    Q(role__in=sorted(NATIONAL_ROLES), member_state__isnull=False)
+                    | (~Q(role__in=sorted(NATIONAL_ROLES)) & Q(member_state__isnull=True))
                 ),
                 name="national_role_has_one_country",
             )

@@ -125,16 +125,18 @@ def field_save(
     if row and row not in evaluation.instances(name):
         raise KeyError(key)
     value = parse_value(question, raw)
-    saved = answer_save(
-        report=report,
-        question=name,
-        row=row,
-        value=value,
-        user=user,
-        expected_version=version or 0,
-    )
-    _remember(evaluation, name, row, value)
-    _report_fields_sync(report, evaluation)
+    with transaction.atomic():  # the report's copy changes under the same lock as the answer
+        saved = answer_save(
+            report=report,
+            question=name,
+            row=row,
+            value=value,
+            user=user,
+            expected_version=version or 0,
+        )
+        _remember(evaluation, name, row, value)
+        if not row and name in evaluation.form.report_fields().values():
+            _report_fields_sync(report, evaluation)
     return SavedField(name, row, value, saved.version)
 
 
@@ -170,6 +172,13 @@ def page_save(
     whose value is unchanged is left alone, so a page from an old tab cannot overwrite what was
     saved since; a changed field saved elsewhere meanwhile is a conflict, shown to the person.
     """
+    with transaction.atomic():  # the report's copy changes under the same lock as the answers
+        return _page_save(report=report, evaluation=evaluation, page=page, data=data, user=user)
+
+
+def _page_save(
+    *, report: Report, evaluation: Evaluation, page: int, data: QueryDict, user: User | None
+) -> SaveResult:
     result = SaveResult()
     node = evaluation.form.pages()[page - 1]
     for question, row in _page_inputs(evaluation, node):
@@ -341,8 +350,28 @@ def _remember(evaluation: Evaluation, name: str, row: str, value: AnswerValue) -
 
 
 def _report_fields_sync(report: Report, evaluation: Evaluation) -> None:
-    """The report's own copy of the answers the instrument declares as report fields."""
+    """The report's own copy of the answers the instrument declares as report fields.
+
+    Called inside the save's transaction, after the answer store locked the report's row: the
+    declared answers are read again there, so a concurrent save of another of them (made with
+    an evaluation read before it) cannot leave the report's copy behind.
+    """
     declared = evaluation.form.report_fields()
+    if not declared:
+        return
+    stored = {
+        question: value
+        for model in (Answer, PersonalAnswer)
+        for question, value in model.objects.filter(
+            report=report, row="", question__in=list(declared.values())
+        ).values_list("question", "value")
+    }
+    for question in declared.values():
+        if stored.get(question) is None:
+            evaluation.answers.pop((question, ""), None)
+        else:
+            evaluation.answers[question, ""] = stored[question]
+    evaluation.forget()
     changes: dict[str, object] = {}
     name_question = declared.get("entity_name")
     if name_question and report.member_state_id is None:

@@ -156,3 +156,25 @@ def test_digits_that_are_not_ascii_are_not_numbers(client, report) -> None:
     assert response.status_code == 200  # read as "no answer yet"
     page = client.post(page_url(report, 2), {"action": "remove_file:²"})
     assert page.status_code == 302
+
+
+def test_the_reports_own_copy_follows_the_stored_answers(client, report) -> None:
+    """A save made with an evaluation read before another person's save of the consent once
+    put the older consent back into the report's flag."""
+    from codemonitor.reporting.editing import field_save, report_evaluation
+
+    declared = report.instrument_version.form.report_fields()
+    consent, entity = declared["entity_name_consent"], declared["entity_name"]
+    stale = report_evaluation(report)  # read before the consent is given
+    answer_save(report=report, question=consent, value="yes")
+    Report.objects.filter(pk=report.pk).update(publish_entity_name=True)  # as that save did
+    field_save(
+        report=Report.objects.get(pk=report.pk),
+        evaluation=stale,
+        key=field_key(entity),
+        raw="Nurses Without Borders International",
+        version=1,
+    )
+    report.refresh_from_db()
+    assert report.entity_name == "Nurses Without Borders International"
+    assert report.publish_entity_name is True
