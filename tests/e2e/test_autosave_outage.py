@@ -84,3 +84,22 @@ def test_a_server_error_is_shown_after_a_few_tries(browser, site) -> None:
     assert BUG["error"] in page.inner_text("#save-state")
     assert page.input_value(field) == "Typed before the bug."
     context.close()
+
+
+def test_a_value_that_cannot_be_stored_is_explained_on_its_field(browser, site) -> None:
+    """The server refuses an answer over the limit (nothing stored); the page says why on the
+    field, and what was typed stays there to be shortened."""
+    context = browser.new_context()
+    page = context.new_page()
+    report = start(page, site, entity="Long Writers", email="long@example.org")
+    go_to_page(page, 4)
+    field = f'[name="{key("q1_answer")}"]'
+    text = "Evidence. " * 2100  # 21 000 characters, over the 20 000 an answer may have
+    with page.expect_response(lambda r: "/autosave/" in r.url and r.status == 400):
+        page.fill(field, text)
+    message = page.locator(f'#e-{key("q1_answer")}')
+    message.wait_for()
+    assert "at most 20000 are accepted" in message.inner_text()
+    assert page.input_value(field) == text
+    assert ("q1_answer", "") not in answers_load(report)
+    context.close()
