@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import os
 import struct
-import tracemalloc
 import zipfile
 
 import pytest
 
 from codemonitor.core.archives import ArchiveLimits, ArchiveRefused, archive_check
+from tests.memory import peak_memory, zip_bomb
 
 LIMITS = ArchiveLimits(expanded=200 * 1024 * 1024, entries=100, ratio=100)
 MB = 1024 * 1024
@@ -45,21 +45,13 @@ def test_an_office_document_passes_and_is_left_at_its_start() -> None:
 
 
 def test_a_part_compressed_a_thousandfold_is_refused_without_inflating_it(tmp_path) -> None:
-    path = tmp_path / "bomb.odt"
-    with (
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as made,
-        made.open("mimetype", "w") as part,
-    ):
-        for _ in range(200):
-            part.write(bytes(MB))
-    assert path.stat().st_size < 300_000
-    tracemalloc.start()
-    try:
+    path = zip_bomb(tmp_path / "bomb.odt")
+
+    def check() -> str | None:
         with path.open("rb") as source:
-            message = refusal(source)  # type: ignore[arg-type]
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+            return refusal(source)  # type: ignore[arg-type]
+
+    message, peak = peak_memory(check)
     assert message == (
         "part “mimetype” of the file is compressed more than 100 to 1, as a zip bomb is"
     )

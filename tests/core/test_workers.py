@@ -9,9 +9,8 @@ test database and a real SMTP server.
 from __future__ import annotations
 
 import os
-import subprocess
+import signal
 import sys
-import threading
 import time
 from collections import Counter
 from urllib.parse import quote
@@ -21,7 +20,7 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from codemonitor.core.mail import mail_queue
-from tests.test_settings import ROOT
+from tests.processes import Process
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the workers must see committed rows
 MESSAGES = 30
@@ -37,13 +36,12 @@ def database_url() -> str:
     )
 
 
-class Worker:
+class Worker(Process):
     """A `manage.py db_worker` process whose output is read as it comes."""
 
     def __init__(self, name: str, env: dict[str, str]) -> None:
         self.name = name
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
+        super().__init__(
             [
                 sys.executable,
                 "manage.py",
@@ -57,33 +55,15 @@ class Worker:
                 "--verbosity",
                 "1",
             ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            env,
         )
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
 
     @property
     def started(self) -> bool:
         return any("Starting worker" in line for line in self.lines)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # the worker finishes its task and exits
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.reader.join(timeout=10)
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        return super().stop(signum)  # the worker finishes its task and exits
 
 
 def wait_until(condition, deadline: float, what: str, workers: list[Worker]) -> None:

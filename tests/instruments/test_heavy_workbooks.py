@@ -4,7 +4,6 @@ sheet and cell named: a bomb of a sheet, huge cells, rows and columns past the l
 from __future__ import annotations
 
 import io
-import tracemalloc
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,6 +16,7 @@ from codemonitor.instruments.workbooks import WorkbookRefused, workbook_sheets
 from codemonitor.instruments.xlsform import check_workbook
 from tests.builders import minimal_survey, xlsform
 from tests.conftest import sign_in
+from tests.memory import peak_memory
 
 MB = 1024 * 1024
 UPLOAD = "/backoffice/instruments/upload/"
@@ -93,15 +93,6 @@ def varied_text(length: int) -> str:
 
 def errors(data: bytes) -> list[str]:
     return [str(error) for error in check_workbook(data).errors]
-
-
-def peak_memory(call):
-    tracemalloc.start()
-    try:
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 @pytest.fixture(scope="module")

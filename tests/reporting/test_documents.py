@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from codemonitor.reporting.documents import DocumentRefused, document_add
 from codemonitor.reporting.fields import field_key
 from codemonitor.reporting.models import ReportFile
 from tests.conftest import sign_in
+from tests.memory import peak_memory, zip_bomb
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +32,7 @@ BOMB_MESSAGE = (
 @pytest.fixture(scope="module")
 def bomb(tmp_path_factory) -> Path:
     """A 200 KB .odt whose `mimetype` part expands to 200 MB, written in 1 MB chunks."""
-    path = Path(tmp_path_factory.mktemp("bomb")) / "minutes.odt"
-    with (
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as made,
-        made.open("mimetype", "w") as part,
-    ):
-        for _ in range(200):
-            part.write(bytes(MB))
-    assert path.stat().st_size < 300_000
-    return path
+    return zip_bomb(Path(tmp_path_factory.mktemp("bomb")) / "minutes.odt")
 
 
 def upload(client, report, name: str, content: bytes, key: str | None = None):
@@ -54,16 +46,6 @@ def upload(client, report, name: str, content: bytes, key: str | None = None):
 def stored_files(settings) -> list[Path]:
     root = Path(settings.MEDIA_ROOT)
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-def peak_memory(call):
-    """What `call` returns, and the most memory Python held while it ran (tracemalloc)."""
-    tracemalloc.start()
-    try:
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def test_a_zip_bomb_is_refused_through_the_upload_view(stakeholder, bomb, settings) -> None:
