@@ -29,7 +29,7 @@ from codemonitor.registers.forms import AuthorityForm
 from codemonitor.registers.models import NationalAuthority, NationalAuthorityProposal
 from codemonitor.registers.services import authority_propose
 from codemonitor.reporting.editing import page_save, report_evaluation
-from codemonitor.reporting.fields import field_key
+from codemonitor.reporting.fields import field_key, plain_number
 from codemonitor.reporting.models import QuestionComment, Report
 from codemonitor.reporting.page_views import ReportPageViews
 from codemonitor.reporting.presenter import ReportPages
@@ -117,7 +117,7 @@ class NationalPages(ReportPageViews):
         if not request.user.is_authenticated:
             # The page's script keeps the value and sends it again once signed in.
             page = request.POST.get("page", "1")
-            number = int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1
+            number = int(page) if plain_number(page) else 1
             page_url = reverse("national:page", args=[key, number])
             return JsonResponse(
                 {

@@ -181,6 +181,8 @@ def _page_save(
 ) -> SaveResult:
     result = SaveResult()
     node = evaluation.form.pages()[page - 1]
+    declared = set(evaluation.form.report_fields().values())
+    declared_saved = False
     for question, row in _page_inputs(evaluation, node):
         key = field_key(question.name, row)
         if f"d{key}" not in data:
@@ -215,8 +217,10 @@ def _page_save(
             continue
         evaluation.answers[question.name, row] = value
         result.saved += 1
+        declared_saved = declared_saved or (not row and question.name in declared)
     evaluation.forget()
-    _report_fields_sync(report, evaluation)
+    if declared_saved:
+        _report_fields_sync(report, evaluation)
     return result
 
 

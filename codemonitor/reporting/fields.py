@@ -16,15 +16,13 @@ import re
 
 from django.utils.translation import gettext as _
 
+from codemonitor.core.text import CONTROL
 from codemonitor.instruments.engine import MAX_TEXT, AnswerValue, too_long_message
 from codemonitor.instruments.schema import Question
 
 FIELD_PREFIX = "q__"
 _INTEGER_RE = re.compile(r"^-?\d+$")
 _DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
-# Control characters have no place in an answer (PostgreSQL cannot even store NUL); tab and
-# line breaks are text.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_ITEMS = 1000  # choices in one select_multiple answer
 MAX_ITEM = 200  # characters in the name of one choice
 
@@ -37,7 +35,7 @@ class AnswerRefused(ValueError):
 def _checked(text: str) -> str:
     if len(text) > MAX_TEXT:
         raise AnswerRefused(too_long_message(len(text)))
-    found = _CONTROL_RE.search(text)
+    found = CONTROL.search(text)  # no place in an answer: PostgreSQL cannot even store NUL
     if found:
         raise AnswerRefused(
             _(
@@ -62,6 +60,12 @@ def parse_key(key: str) -> tuple[str, str] | None:
     if not sep or not name:
         return None
     return name, row.replace(".", "/")
+
+
+def plain_number(text: str) -> bool:
+    """Digits 0–9 only, and few of them (a version, a page, an id sent by a page; "²" is a
+    digit to Python, not to int())."""
+    return text.isascii() and text.isdigit() and len(text) < 10
 
 
 def parse_value(question: Question, raw: str | list[str]) -> AnswerValue:

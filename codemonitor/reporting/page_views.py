@@ -48,7 +48,7 @@ from codemonitor.reporting.editing import (
     row_add,
     row_remove,
 )
-from codemonitor.reporting.fields import AnswerRefused, parse_key, value_digest
+from codemonitor.reporting.fields import AnswerRefused, parse_key, plain_number, value_digest
 from codemonitor.reporting.models import Report
 from codemonitor.reporting.presenter import ReportPages
 
@@ -190,19 +190,16 @@ class ReportPageViews:
             document_id = action.partition(":")[2]
             stored = (
                 report.files.filter(pk=int(document_id)).first()
-                if _plain_number(document_id)
+                if plain_number(document_id)
                 else None
             )
             if stored is not None:
                 document_remove(document=stored, user=user, actor_label=label)
             return redirect(here)
         if result.conflicts or upload_errors or result.refused:
-            shown = report_evaluation(report)
-            for refusal in result.refused:
-                # Not stored, but shown as typed: nothing the person entered is lost.
-                shown.answers[refusal.question.name, refusal.row] = refusal.typed
-            shown.forget()
-            pages = ReportPages(report, evaluation=shown)
+            pages = _pages_as_typed(
+                report, {(r.question.name, r.row): r.typed for r in result.refused}
+            )
             context = self.page_context(
                 request,
                 report,
@@ -223,16 +220,16 @@ class ReportPageViews:
 
     def _too_many(self, request: HttpRequest, report: Report, number: int) -> HttpResponse:
         """A page sent over the save limits: nothing saved, everything shown as it was sent."""
-        shown = report_evaluation(report)
+        questions = report.instrument_version.form.questions()
+        typed: dict[tuple[str, str], str | list[str]] = {}
         for name in request.POST:
             parsed = parse_key(name)
-            question = shown.questions.get(parsed[0]) if parsed else None
+            question = questions.get(parsed[0]) if parsed else None
             if parsed is None or question is None or not question.is_input:
                 continue
             many = question.kind == "select_multiple"
-            shown.answers[parsed] = request.POST.getlist(name) if many else request.POST[name]
-        shown.forget()
-        pages = ReportPages(report, evaluation=shown)
+            typed[parsed] = request.POST.getlist(name) if many else request.POST[name]
+        pages = _pages_as_typed(report, typed)
         message = _("Too many saves in a short time; wait a minute, then send the page again.")
         context = self.page_context(
             request, report, pages, number, refused=[(_("This page"), message)]
@@ -309,7 +306,7 @@ class ReportPageViews:
         )
         # No version is "no answer yet": a save never silently overwrites an answer it did not see.
         version_text = request.POST.get("version", "")
-        version = int(version_text) if _plain_number(version_text) else 0
+        version = int(version_text) if plain_number(version_text) else 0
         evaluation = report_evaluation(report)
         user, _label = self.actor(request)
         try:
@@ -445,9 +442,13 @@ class ReportPageViews:
         }
 
 
-def _plain_number(text: str) -> bool:
-    """Digits 0–9 only, and few of them ("²" is a digit to Python, not to int())."""
-    return text.isascii() and text.isdigit() and len(text) < 10
+def _pages_as_typed(report: Report, typed: dict[tuple[str, str], str | list[str]]) -> ReportPages:
+    """The report's pages with values that were not stored shown as the person typed them:
+    nothing the person entered is lost."""
+    shown = report_evaluation(report)
+    shown.answers.update(typed)
+    shown.forget()
+    return ReportPages(report, evaluation=shown)
 
 
 def _closed_guard(
