@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "codemonitor.stakeholders",
     "codemonitor.national",
     "codemonitor.registers",
+    "codemonitor.workforce",
     "codemonitor.backoffice",
     "codemonitor.demo",
     # The admin, with the platform's roles (codemonitor/admin_site.py).

@@ -57,6 +57,23 @@ class Action(StrEnum):
     REGISTER_AUTHORITY_PROPOSED = "register.authority.proposed"
     REGISTER_PROPOSAL_ACCEPTED = "register.proposal.accepted"
     REGISTER_PROPOSAL_DECLINED = "register.proposal.declined"
+    # The database of laws and regulations.
+    LAW_CREATED = "register.law.created"
+    LAW_CHANGED = "register.law.changed"
+    LAW_REMOVED = "register.law.removed"
+    LAW_VALIDATED = "register.law.validated"
+    LAW_RETURNED = "register.law.returned"
+    LAWS_IMPORTED = "register.laws.imported"
+    # The record of authorised recruiters.
+    RECRUITER_CREATED = "register.recruiter.created"
+    RECRUITER_CHANGED = "register.recruiter.changed"
+    RECRUITER_REMOVED = "register.recruiter.removed"
+    RECRUITER_VALIDATED = "register.recruiter.validated"
+    RECRUITER_RETURNED = "register.recruiter.returned"
+    RECRUITERS_IMPORTED = "register.recruiters.imported"
+    # Health personnel migration statistics.
+    STATISTICS_IMPORTED = "workforce.statistics.imported"
+    STATISTICS_FROM_REPORT = "workforce.statistics.from_report"
     # Reference data.
     REFERENCE_SAFEGUARDS_LOADED = "reference.safeguards.loaded"
     # Accounts and the people of a country.

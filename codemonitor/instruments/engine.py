@@ -48,6 +48,7 @@ def too_long_message(length: int) -> str:
         "Shorten it, or attach the text as a document."
     ) % {"length": length, "limit": MAX_TEXT}
 
+
 _INTEGER_RE = re.compile(r"^\s*-?\d+\s*$")
 _DECIMAL_RE = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
 

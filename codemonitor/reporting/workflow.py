@@ -23,6 +23,7 @@ from codemonitor.reference.models import MemberState
 from codemonitor.reporting.answers import answers_carry_over, answers_digest, answers_load
 from codemonitor.reporting.models import QuestionComment, Report, RoundInstrument
 from codemonitor.reporting.services import WorkflowError, report_next_sequence
+from codemonitor.reporting.signals import report_unvalidated, report_validated
 
 State = Report.State
 
@@ -228,6 +229,7 @@ def report_validate(*, report: Report, user: User) -> None:
         locked.state = State.VALIDATED
         locked.save(update_fields=["state"])
         _audit(locked, user, Action.REPORT_VALIDATED)
+        report_validated.send(sender=Report, report=locked, user=user)
         _notify(locked, _people_of(locked), "validated", user)
     report.refresh_from_db()
 
@@ -241,6 +243,7 @@ def report_reopen_validated(*, report: Report, user: User, reason: str) -> None:
         locked.state = State.RETURNED
         locked.save(update_fields=["state"])
         _audit(locked, user, Action.REPORT_REOPENED, reason=reason.strip()[:5000])
+        report_unvalidated.send(sender=Report, report=locked, user=user)
         _notify(locked, _people_of(locked), "reopened", user, reason.strip())
     report.refresh_from_db()
 

@@ -2,7 +2,7 @@
 
     audiences   stakeholders · national · backoffice  (later: the portal, the API)
     set-up      demo (bootstrap, demonstration data)
-    domain      core ← reference ← accounts ← instruments ← reporting ← registers
+    domain      core ← reference ← accounts ← instruments ← reporting ← registers ← workforce
 
 A domain app never imports an audience, the set-up app or a domain app to its right; an
 audience never imports another audience; nothing but the project's own modules (urls,
@@ -23,7 +23,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "codemonitor"
 # The domain, lowest first: an app imports only the apps before it.
-DOMAIN_ORDER = ("core", "reference", "accounts", "instruments", "reporting", "registers")
+DOMAIN_ORDER = (
+    "core",
+    "reference",
+    "accounts",
+    "instruments",
+    "reporting",
+    "registers",
+    "workforce",
+)
 DOMAIN = frozenset(DOMAIN_ORDER)
 AUDIENCES = frozenset({"stakeholders", "national", "backoffice", "portal", "api"})
 SETUP = frozenset({"demo"})

@@ -97,7 +97,7 @@ def test_a_value_that_cannot_be_stored_is_explained_on_its_field(browser, site) 
     text = "Evidence. " * 2100  # 21 000 characters, over the 20 000 an answer may have
     with page.expect_response(lambda r: "/autosave/" in r.url and r.status == 400):
         page.fill(field, text)
-    message = page.locator(f'#e-{key("q1_answer")}')
+    message = page.locator(f"#e-{key('q1_answer')}")
     message.wait_for()
     assert "at most 20000 are accepted" in message.inner_text()
     assert page.input_value(field) == text
