@@ -31,7 +31,8 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # Debian packages, installed only when missing: Pango and fonts for PDF (run and test);
-# gettext for the catalogs and Chromium for the browser tests (test only).
+# gettext for the catalogs, Chromium and Node.js for the browser tests (test only), and axe-core
+# from the npm registry (package.json, pinned by package-lock.json), which checks their pages.
 system-deps-run:
 	@missing=""; \
 	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
@@ -44,10 +45,12 @@ system-deps-run:
 system-deps: system-deps-run
 	@missing=""; command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --silent
 
 $(DATA_DIR)/secret-key:
 	@mkdir -p $(DATA_DIR)

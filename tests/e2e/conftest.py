@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,3 +53,27 @@ def site(transactional_db, live_server, settings, smtp):
         "isri": round_instrument_for(round_, "stakeholder"),
         "mail": smtp,
     }
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# The rules of WCAG 2.1 A and AA that axe checks.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_check(page: Any) -> None:
+    """Run axe-core on the page as it is now and fail on any violation, naming each rule and the
+    elements it found. The script is evaluated through the browser's debugging protocol, so the
+    page's content security policy (which allows no injected script) stays as it is served."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `make test` installs it (npm ci)")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
+        " return r.violations.map(v => ({id: v.id, help: v.help,"
+        " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})); }",
+        AXE_TAGS,
+    )
+    assert not result, f"axe on {page.url}:\n" + "\n".join(
+        f"- {v['id']}: {v['help']} ({', '.join(v['nodes'])})" for v in result
+    )
