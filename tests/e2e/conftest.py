@@ -69,7 +69,8 @@ def axe_check(page: Any) -> None:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
-        "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
+        "async (tags) => {"
+        " const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
         " return r.violations.map(v => ({id: v.id, help: v.help,"
         " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})); }",
         AXE_TAGS,
