@@ -189,6 +189,15 @@ EventFormSet = forms.formset_factory(
 )
 
 
+def event_formset(
+    data: Any = None, *, initial: list[dict[str, Any]] | None = None
+) -> BaseEventFormSet:
+    """The events of an entry's form, under the prefix "events"."""
+    formset = EventFormSet(data, prefix="events", initial=initial)
+    assert isinstance(formset, BaseEventFormSet)
+    return formset
+
+
 def event_initial(law: Law | None) -> list[dict[str, Any]]:
     if law is None:
         return []

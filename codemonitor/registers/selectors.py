@@ -7,12 +7,15 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from codemonitor.core.text import text_folded
 from codemonitor.instruments.schema import Form
 from codemonitor.reference.models import CodeArticle, MemberState, Region
-from codemonitor.registers.models import Law, LawEvent, Validation
+from codemonitor.registers.laws import law_inverse_relations
+from codemonitor.registers.models import Law, LawChange, LawEvent, Validation
 from codemonitor.reporting.models import Answer, Report
 from codemonitor.reporting.selectors import country_reports
 
@@ -199,3 +202,64 @@ def law_report_answer(member_state_id: str, answer_id: int) -> ReportAnswer | No
         if found.answer_id == answer_id:
             return found
     return None
+
+
+# -- one entry's page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LawHistoryRow:
+    change: LawChange
+    changed: list[str]  # labels of what differs from the version before
+
+
+HISTORY_LABELS = {
+    "events": _("events"),
+    "relations": _("relations"),
+    "articles": _("articles of the Code"),
+    "keywords": _("keywords"),
+    "document": _("full text"),
+    "document_sha256": "",
+    "source": _("source of the entry"),
+    "validation": _("validation"),
+    "validation_note": _("note of the Secretariat"),
+}
+
+
+def _label(name: str) -> str:
+    if name in HISTORY_LABELS:
+        return str(HISTORY_LABELS[name])
+    try:
+        return str(getattr(Law._meta.get_field(name), "verbose_name", name))
+    except FieldDoesNotExist:
+        return name
+
+
+def law_history(law: Law) -> list[LawHistoryRow]:
+    """The entry's versions, newest first, each with what it changed."""
+    changes = list(law.changes.select_related("changed_by").order_by("changed_at", "pk"))
+    rows: list[LawHistoryRow] = []
+    before: dict[str, object] = {}
+    for change in changes:
+        data = change.data if isinstance(change.data, dict) else {}
+        changed = [
+            label
+            for name, value in data.items()
+            if before and before.get(name) != value and (label := _label(name))
+        ]
+        rows.append(LawHistoryRow(change, changed))
+        before = data
+    return rows[::-1]
+
+
+def law_page(law: Law) -> dict[str, object]:
+    """What an entry's page shows besides the entry: its history, what it amends or repeals and
+    what amends or repeals it, its articles."""
+    return {
+        "law": law,
+        "events": law.events.order_by("date", "pk"),
+        "relations": law.relations.select_related("other").order_by("kind", "other__title"),
+        "inverse": law_inverse_relations(law),
+        "articles": law.articles.order_by("number"),
+        "history": law_history(law),
+    }
