@@ -79,7 +79,9 @@ def test_the_list_costs_the_same_queries_whatever_its_length(people, laws) -> No
 
     before = queries()
     for number in range(5):
-        make_law(people["fp_a"], title=f"Act {number}", events=[in_force(2000 + number)], articles=[5])
+        make_law(
+            people["fp_a"], title=f"Act {number}", events=[in_force(2000 + number)], articles=[5]
+        )
     assert queries() == before == 3
 
 

@@ -48,7 +48,9 @@ def test_a_change_by_the_country_waits_for_validation_again(people) -> None:
     law = law_validate(law=law, user=people["admin"])
     assert law.validation == Validation.VALIDATED
     law = law_update(
-        law=law, data=law_input(title="Ley Nº 26.529", number="26.529"), user=people["contributor_a"]
+        law=law,
+        data=law_input(title="Ley Nº 26.529", number="26.529"),
+        user=people["contributor_a"],
     )
     assert law.validation == Validation.PENDING
     assert law.validated_by is None
