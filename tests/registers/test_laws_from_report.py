@@ -9,7 +9,6 @@ from codemonitor.instruments.schema import Question
 from codemonitor.registers.models import EntrySource, Law
 from codemonitor.registers.selectors import law_report_answers
 from codemonitor.reporting.answers import answer_save
-from tests.national.conftest import nri_round, report_a  # noqa: F401  (fixtures)
 from tests.registers.test_laws_pages import form_data
 
 pytestmark = pytest.mark.django_db
