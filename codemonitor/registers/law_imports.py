@@ -296,6 +296,18 @@ def _existing(countries: Iterable[str]) -> dict[str, Law]:
     return found
 
 
+def _find(existing: Mapping[str, Law], country: str, data: Mapping[str, Any]) -> Law | None:
+    """The entry a row is for: by number; else by title (also an entry without a number yet,
+    for a row that now gives one)."""
+    number, title = data.get("number", ""), data.get("title", "")
+    found = existing.get(_key(country, number, title))
+    if found is None and number:
+        by_title = existing.get(_key(country, "", title))
+        if by_title is not None and not by_title.number:
+            return by_title
+    return found
+
+
 def _merged(law: Law | None, data: Mapping[str, Any]) -> LawInput:
     """The entry as it would be once the row is applied."""
     merged = law_input_of(law) if law is not None else LawInput(title="", kind="")
@@ -421,7 +433,7 @@ def law_import_read(
                     % {"line": seen[key]}
                 )
             seen[key] = line
-            law = existing.get(key)
+            law = _find(existing, country, data)
             merged = _merged(law, data)
             try:
                 law_input_check(merged, country, law)
@@ -469,7 +481,7 @@ def law_import_apply(*, register_import: RegisterImport, user: User) -> dict[str
         data = row["data"]
         country = row["country"]
         key = _key(country, data.get("number", ""), data.get("title", ""))
-        law = existing.get(key)
+        law = _find(existing, country, data)
         merged = _merged(law, data)
         if law is not None and _same(law, merged):
             counts[UNCHANGED] += 1

@@ -170,3 +170,11 @@ def test_a_file_over_the_limit_is_refused_by_its_size(people, settings) -> None:
 def test_the_template_imports_as_it_is(people) -> None:
     held = read(law_import_template(), people["fp_a"])
     assert [row["action"] for row in held.rows] == ["create"]
+
+
+def test_a_row_that_now_gives_a_number_finds_its_entry_by_title(people) -> None:
+    law = make_law(people["fp_a"], title="Health Act")
+    held = read(b"title,type,number\nhealth ACT,law,Act 1\n", people["fp_a"])
+    assert [(row["action"], row["law"]) for row in held.rows] == [("update", law.pk)]
+    law_import_apply(register_import=held, user=people["fp_a"])
+    assert Law.objects.get().number == "Act 1"
