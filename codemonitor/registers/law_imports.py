@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from codemonitor.accounts.models import User
 from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.exports import csv_bytes
-from codemonitor.core.text import text_folded, text_plain
+from codemonitor.core.text import CONTROL, text_folded, text_plain
 from codemonitor.reference.models import CodeArticle, MemberState
 from codemonitor.registers.laws import (
     LAW_FIELDS,
@@ -209,7 +209,8 @@ class _Reader:
     def cells(self, row: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for index, target in self.columns.items():
-            found[target] = row[index].strip() if index < len(row) else ""
+            # Without control characters: PostgreSQL stores no NUL, not even in JSON.
+            found[target] = CONTROL.sub("", row[index]).strip() if index < len(row) else ""
         return found
 
     def country(self, cells: Mapping[str, str]) -> str:
@@ -346,7 +347,7 @@ def _columns(headers: list[str]) -> tuple[dict[int, str], list[str]]:
         target = HEADINGS.get(heading_key(heading))
         if target is None or target in columns.values():
             if heading.strip():
-                ignored.append(heading.strip()[:100])
+                ignored.append(CONTROL.sub("", heading).strip()[:100])
             continue
         columns[index] = target
     return columns, ignored
@@ -456,7 +457,7 @@ def law_import_read(
         member_state_id=member_state_id,
         file_name=(file_name or "import")[-255:],
         sha256=digest.hexdigest(),
-        headers=[h[:100] for h in table.headers],
+        headers=[CONTROL.sub("", h)[:100] for h in table.headers],
         mapping={str(index): target for index, target in columns.items()},
         rows=rows,
         summary=summary,

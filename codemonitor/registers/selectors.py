@@ -58,6 +58,13 @@ def _whole(value: str, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
+def _code(value: object, length: int) -> str:
+    """A country's or region's code from a query: letters and digits only (a NUL byte never
+    reaches the database), else nothing."""
+    code = str(value).strip().upper()
+    return code if code.isascii() and code.isalnum() and len(code) <= length else ""
+
+
 def law_filters(params: Mapping[str, str]) -> LawFilters:
     """Filters from a GET query; what is not understood is left out, never an error."""
     kind = params.get("type", "")
@@ -65,8 +72,8 @@ def law_filters(params: Mapping[str, str]) -> LawFilters:
     validation = params.get("validation", "")
     return LawFilters(
         text=" ".join(str(params.get("q", "")).split())[:200],
-        country=str(params.get("country", "")).strip().upper()[:3],
-        region=str(params.get("region", "")).strip().upper()[:4],
+        country=_code(params.get("country", ""), 3),
+        region=_code(params.get("region", ""), 4),
         kind=kind if kind in Law.Kind.values else "",
         article=_whole(str(params.get("article", "")), 1, 32767),
         year=_whole(str(params.get("year", "")), 1800, 2200),

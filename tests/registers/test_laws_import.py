@@ -178,3 +178,13 @@ def test_a_row_that_now_gives_a_number_finds_its_entry_by_title(people) -> None:
     assert [(row["action"], row["law"]) for row in held.rows] == [("update", law.pk)]
     law_import_apply(register_import=held, user=people["fp_a"])
     assert Law.objects.get().number == "Act 1"
+
+
+def test_control_characters_in_a_file_are_not_stored(people) -> None:
+    # Past the first 64 KB (where a NUL byte makes the file "not a CSV file").
+    padding = b"".join(b"Padding text number %d,law,,\n" % n for n in range(3000))
+    content = b"title,type,number,odd\x01\n" + padding + b"Last,law,\x00N1,\n"
+    held = read(content, people["fp_a"])
+    assert held.rows[-1]["action"] == "create"
+    assert held.rows[-1]["data"]["number"] == "N1"
+    assert "\x00" not in str(held.rows) and "\x01" not in str(held.summary)

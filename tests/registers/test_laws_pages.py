@@ -153,6 +153,12 @@ def test_the_secretariat_searches_exports_and_validates(clients, people) -> None
 
 
 def test_bad_queries_never_break_the_search(clients) -> None:
-    for query in ("year=abc&article=x&page=-5", "q=" + "x" * 5000, "region=%00&country=ZZZ"):
+    queries = (
+        "year=abc&article=x&page=-5",
+        "q=" + "x" * 5000,
+        "region=%00&country=ZZZ",
+        "q=a%00b&country=G%00A&type=%00",
+    )
+    for query in queries:
         assert clients["analyst"].get(f"/backoffice/registers/laws/?{query}").status_code == 200
         assert clients["fp_a"].get(f"/national/laws/?{query}").status_code == 200
