@@ -280,6 +280,8 @@ CHECKFORM_MAX_SECONDS = envint("CHECKFORM_MAX_SECONDS", 10)
 # Documents attached to reports: per file and per report.
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_DOCUMENTS_MAX_BYTES = envint("REPORT_DOCUMENTS_MAX_BYTES", 100 * 1024 * 1024)
+# A spreadsheet imported into a register (laws, recruiters): refused by its size before it is read.
+REGISTER_IMPORT_MAX_BYTES = envint("REGISTER_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Zip-based documents (DOCX, XLSX, ODT, ODS) and XLSForm workbooks are checked before anything
 # opens them (codemonitor/core/archives.py): what all their parts add up to once expanded, how

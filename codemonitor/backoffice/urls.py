@@ -1,6 +1,6 @@
 from django.urls import path
 
-from codemonitor.backoffice import national, registers, views
+from codemonitor.backoffice import laws, national, registers, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -36,6 +36,25 @@ urlpatterns = [
         registers.proposal_decision,
         name="register_proposal",
     ),
+    # -- laws
+    path("registers/laws/", laws.laws, name="laws"),
+    path("registers/laws.csv", laws.laws_export, name="laws_export"),
+    path("registers/laws/pending/", laws.laws_pending, name="laws_pending"),
+    path("registers/laws/template.csv", laws.laws_template, name="laws_template"),
+    path("registers/laws/import/", laws.laws_import, name="laws_import"),
+    path(
+        "registers/laws/import/<int:import_id>/",
+        laws.laws_import_preview,
+        name="laws_import_preview",
+    ),
+    path(
+        "registers/laws/import/<int:import_id>/<str:action>/",
+        laws.laws_import_decide,
+        name="laws_import_decide",
+    ),
+    path("registers/laws/<int:law_id>/", laws.law, name="law"),
+    path("registers/laws/<int:law_id>/document/", laws.law_document, name="law_document"),
+    path("registers/laws/<int:law_id>/<str:decision>/", laws.law_decision, name="law_decision"),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from codemonitor.national import views
+from codemonitor.national import laws, views
 from codemonitor.reporting.page_views import page_urlpatterns
 
 app_name = "national"
@@ -13,6 +13,22 @@ urlpatterns = [
         views.contributor_remove_view,
         name="contributor_remove",
     ),
+    # -- laws
+    path("laws/", laws.laws, name="laws"),
+    path("laws/add/", laws.law_add, name="law_add"),
+    path("laws/from-report/", laws.laws_from_report, name="laws_from_report"),
+    path("laws/template.csv", laws.laws_template, name="laws_template"),
+    path("laws/import/", laws.laws_import, name="laws_import"),
+    path("laws/import/<int:import_id>/", laws.laws_import_preview, name="laws_import_preview"),
+    path(
+        "laws/import/<int:import_id>/<str:action>/",
+        laws.laws_import_decide,
+        name="laws_import_decide",
+    ),
+    path("laws/<int:law_id>/", laws.law, name="law"),
+    path("laws/<int:law_id>/edit/", laws.law_edit, name="law_edit"),
+    path("laws/<int:law_id>/remove/", laws.law_remove_view, name="law_remove"),
+    path("laws/<int:law_id>/document/", laws.law_document, name="law_document"),
     *page_urlpatterns(views.PAGES, "reports/<str:key>/"),
     path("reports/<str:key>/review/", views.review, name="review"),
     path("reports/<str:key>/submit/", views.submit, name="submit"),

@@ -120,8 +120,13 @@ def name_for_kind(name: str, kind: str) -> str:
 def download_as(document: ReportFile) -> tuple[str, str]:
     """The name and content type a document is sent with: its kind's, whatever name it was
     stored with (a type not of KINDS is sent as plain text)."""
-    kind = KIND_OF_TYPE.get(document.content_type, "txt")
-    return name_for_kind(document.original_name or "document", kind), KINDS[kind][0]
+    return download_name(document.original_name, document.content_type)
+
+
+def download_name(name: str, content_type: str) -> tuple[str, str]:
+    """`download_as` for any stored document: its name and content type (a register's too)."""
+    kind = KIND_OF_TYPE.get(content_type, "txt")
+    return name_for_kind(name or "document", kind), KINDS[kind][0]
 
 
 @dataclass
@@ -138,27 +143,29 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.0f}"
 
 
-def document_add(
-    *,
-    report: Report,
-    question: str,
-    row: str,
-    upload: UploadedFile[bytes],
-    user: User | None = None,
-    actor_label: str = "",
-    limits: Limits | None = None,
-) -> ReportFile:
-    """Check and store one document for a file question; raise DocumentRefused saying why."""
-    limits = limits or Limits.from_settings()
+@dataclass(frozen=True)
+class CheckedDocument:
+    """What `document_check` found of an upload: the name to keep, its kind and digest."""
+
+    name: str
+    kind: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def document_check(upload: UploadedFile[bytes], *, max_bytes: int) -> CheckedDocument:
+    """Check one uploaded document by size and content, reading it in chunks; raise
+    DocumentRefused saying why. Every place that accepts a document calls this first."""
     name = (upload.name or "document").replace("/", "_").replace("\\", "_")[-200:]
     size = upload.size or 0
-    if size > limits.per_file:
+    if size > max_bytes:
         raise DocumentRefused(
             _("“%(name)s” is %(size)s MB; a document may be at most %(limit)s MB.")
             % {
                 "name": name,
                 "size": f"{size / (1024 * 1024):.1f}",
-                "limit": _megabytes(limits.per_file),
+                "limit": _megabytes(max_bytes),
             }
         )
     if size == 0:
@@ -190,12 +197,33 @@ def document_add(
             )
             % {"name": name}
         )
-    name = name_for_kind(name, kind)
-    content_type, _extension = KINDS[kind]
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    return CheckedDocument(
+        name=name_for_kind(name, kind),
+        kind=kind,
+        content_type=KINDS[kind][0],
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+
+
+def document_add(
+    *,
+    report: Report,
+    question: str,
+    row: str,
+    upload: UploadedFile[bytes],
+    user: User | None = None,
+    actor_label: str = "",
+    limits: Limits | None = None,
+) -> ReportFile:
+    """Check and store one document for a file question; raise DocumentRefused saying why."""
+    limits = limits or Limits.from_settings()
+    checked = document_check(upload, max_bytes=limits.per_file)
+    name, size = checked.name, checked.size
     with transaction.atomic():
         report_hold_open(report, timezone.now())  # ReportClosed once a submission has begun
         used = report.files.aggregate(total=Sum("size"))["total"] or 0
@@ -212,9 +240,9 @@ def document_add(
             question=question,
             row=row,
             original_name=name,
-            content_type=content_type,
+            content_type=checked.content_type,
             size=size,
-            sha256=digest.hexdigest(),
+            sha256=checked.sha256,
             uploaded_by=user,
         )
         # From the upload itself: a file on disk is moved or copied in chunks, never read whole.

@@ -32,6 +32,10 @@ EXPORT_RESPONSES = {
     "codemonitor.backoffice.registers",
     # An instrument's XLSForm: the workbook the Secretariat uploaded, byte for byte.
     "codemonitor.backoffice.views",
+    # -- laws: a search's entries, from registers.laws.laws_csv, and the import's template
+    # (registers.law_imports.law_import_template), both written by core.exports.
+    "codemonitor.backoffice.laws",
+    "codemonitor.national.laws",
 }
 
 

@@ -51,6 +51,7 @@ def only(
 
 SECRETARIAT = {"admin", "analyst"}
 COUNTRY_A = {"fp_a", "contributor_a"}
+NATIONAL_ALL = {"fp_a", "contributor_a", "fp_b"}  # -- laws
 
 
 @pytest.fixture
@@ -86,7 +87,20 @@ def world(people, nri_round, report_a, isri_round, tmp_path):
     from tests.national.conftest import person
 
     contributor = person("other@gha.example", "contributor", "GHA")  # the one to remove
+    # -- laws: an entry of country A with its text, an import of A's and one of the WHO's.
+    from tests.registers.helpers import law_import_held, make_law
+
+    law_a = make_law(people["fp_a"], title="Matrix act")
+    law_a.document.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=False)
+    law_a.document_name, law_a.document_type = "matrix.pdf", "application/pdf"
+    law_a.save()
+    laws = {
+        "law": law_a.pk,
+        "law_import": law_import_held(people["fp_a"], "GHA").pk,
+        "law_import_who": law_import_held(people["admin"], None).pk,
+    }
     return {
+        **laws,
         "report": report_a.pk,
         "document": document_a.pk,
         "isri": str(isri.uuid),
@@ -279,6 +293,84 @@ def cases() -> dict[str, Case]:
             {},
             staff_admin_post,
         ),
+        # -- laws: the country's people (each their own country's), the Secretariat in the
+        # back office (its administrators alone validate, return and import).
+        "national:laws": ("get", lambda w: "/national/laws/", {}, only(NATIONAL_ALL)),
+        "national:law_add": ("get", lambda w: "/national/laws/add/", {}, only(NATIONAL_ALL)),
+        "national:laws_from_report": (
+            "get",
+            lambda w: "/national/laws/from-report/",
+            {},
+            only(NATIONAL_ALL),
+        ),
+        "national:laws_template": (
+            "get",
+            lambda w: "/national/laws/template.csv",
+            {},
+            only(NATIONAL_ALL),
+        ),
+        "national:laws_import": ("get", lambda w: "/national/laws/import/", {}, only(NATIONAL_ALL)),
+        "national:laws_import_preview": (
+            "get",
+            lambda w: f"/national/laws/import/{w['law_import']}/",
+            {},
+            only(COUNTRY_A),
+        ),
+        "national:laws_import_decide": (
+            "post",
+            lambda w: f"/national/laws/import/{w['law_import']}/discard/",
+            {},
+            only(COUNTRY_A, anonymous=NOT_FOUND),
+        ),
+        "national:law": ("get", lambda w: f"/national/laws/{w['law']}/", {}, only(COUNTRY_A)),
+        "national:law_edit": (
+            "get",
+            lambda w: f"/national/laws/{w['law']}/edit/",
+            {},
+            only(COUNTRY_A),
+        ),
+        "national:law_remove": (  # a law of its own for each persona (see below)
+            "post",
+            lambda w: f"/national/laws/{w['law']}/remove/",
+            {},
+            only(COUNTRY_A, anonymous=NOT_FOUND),
+        ),
+        "national:law_document": (
+            "get",
+            lambda w: f"/national/laws/{w['law']}/document/",
+            {},
+            only(COUNTRY_A, anonymous=NOT_FOUND),
+        ),
+        "backoffice:laws": ("get", b("registers/laws/"), {}, staff),
+        "backoffice:laws_export": ("get", b("registers/laws.csv?country=GHA"), {}, staff),
+        "backoffice:laws_pending": ("get", b("registers/laws/pending/"), {}, staff),
+        "backoffice:laws_template": ("get", b("registers/laws/template.csv"), {}, staff),
+        "backoffice:laws_import": ("get", b("registers/laws/import/"), {}, staff),
+        "backoffice:laws_import_preview": (
+            "get",
+            lambda w: f"/backoffice/registers/laws/import/{w['law_import_who']}/",
+            {},
+            staff,
+        ),
+        "backoffice:laws_import_decide": (
+            "post",
+            lambda w: f"/backoffice/registers/laws/import/{w['law_import_who']}/discard/",
+            {},
+            staff_admin_post,
+        ),
+        "backoffice:law": ("get", lambda w: f"/backoffice/registers/laws/{w['law']}/", {}, staff),
+        "backoffice:law_document": (
+            "get",
+            lambda w: f"/backoffice/registers/laws/{w['law']}/document/",
+            {},
+            only(SECRETARIAT, anonymous=NOT_FOUND),
+        ),
+        "backoffice:law_decision": (
+            "post",
+            lambda w: f"/backoffice/registers/laws/{w['law']}/validate/",
+            {},
+            staff_admin_post,
+        ),
         # Accounts.
         "accounts:account": ("get", lambda w: "/account/", {}, only(set(PERSONAS) - {"anonymous"})),
         "accounts:sign_in": ("get", lambda w: "/account/sign-in/", {}, public),
@@ -362,6 +454,10 @@ def test_every_url_as_every_persona(clients, world) -> None:
                 )
                 fresh.file.save("b.txt", ContentFile(b"hello"), save=True)
                 url = f"/national/reports/{world['report']}/documents/{fresh.pk}/remove/"
+            if name == "national:law_remove":  # -- laws: an entry of its own for each persona
+                from tests.registers.helpers import make_law
+
+                url = f"/national/laws/{make_law(None, title=f'Of {persona}').pk}/remove/"
             if name == "stakeholders:link":
                 client = Client()  # whoever opens the link holds the report from then on
             if name == "stakeholders:start":

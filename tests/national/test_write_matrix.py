@@ -112,6 +112,12 @@ def accounts(w: World) -> Any:
     )
 
 
+def register_imports(w: World) -> Any:  # -- laws
+    from codemonitor.registers.models import RegisterImport
+
+    return RegisterImport.objects.count()
+
+
 def upload(name: str, content: bytes = b"hello") -> io.BytesIO:
     handle = io.BytesIO(content)
     handle.name = name
@@ -190,7 +196,70 @@ def writes() -> dict[str, Write]:
         )
         return "/backoffice/instruments/upload/", {"workbook": upload("matrix.xlsx", data)}
 
+    # -- laws
+    def law_form(p: str) -> dict[str, Any]:
+        return {
+            "title": f"Act of {p}",
+            "kind": "law",
+            "status": "in_force",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        }
+
+    def law_remove(w: World, p: str) -> tuple[str, dict[str, Any]]:
+        from tests.registers.helpers import make_law
+
+        return f"/national/laws/{make_law(None, title=f'Removed by {p}').pk}/remove/", {}
+
+    def law_import_decide(w: World, p: str) -> tuple[str, dict[str, Any]]:
+        from tests.registers.helpers import law_import_held
+
+        held = law_import_held(User.objects.get(email="fp@gha.example"), "GHA")
+        return f"/national/laws/import/{held.pk}/confirm/", {}
+
+    def law_import_decide_who(w: World, p: str) -> tuple[str, dict[str, Any]]:
+        from tests.registers.helpers import law_import_held
+
+        held = law_import_held(User.objects.get(email="secretariat@example.org"), None)
+        return f"/backoffice/registers/laws/import/{held.pk}/confirm/", {}
+
+    def law_upload(url: str) -> Request:
+        return lambda w, p: (
+            url,
+            {"file": upload("laws.csv", f"iso3,title,type\nGHA,By {p},law\n".encode())},
+        )
+
+    laws = {
+        "national:law_add": Write(
+            lambda w, p: ("/national/laws/add/", law_form(p)),
+            personas(NATIONAL, anonymous=NOT_FOUND),  # each in their own country
+        ),
+        "national:law_edit": Write(
+            lambda w, p: (f"/national/laws/{w['law']}/edit/", law_form(p)),
+            personas(COUNTRY_A, anonymous=NOT_FOUND),
+        ),
+        "national:law_remove": Write(law_remove, personas(COUNTRY_A, anonymous=NOT_FOUND)),
+        # Reading a file only holds it for its preview (no audit entry): counted by its row.
+        "national:laws_import": Write(
+            law_upload("/national/laws/import/"),
+            personas(NATIONAL, anonymous=NOT_FOUND),
+            witness=register_imports,
+        ),
+        "national:laws_import_decide": Write(
+            law_import_decide, personas(COUNTRY_A, anonymous=NOT_FOUND)
+        ),
+        "backoffice:laws_import": Write(
+            law_upload("/backoffice/registers/laws/import/"),
+            staff_admin,
+            witness=register_imports,
+        ),
+        "backoffice:laws_import_decide": Write(law_import_decide_who, staff_admin),
+        "backoffice:law_decision": Write(
+            fixed(lambda w: f"/backoffice/registers/laws/{w['law']}/validate/"), staff_admin
+        ),
+    }
     return {
+        **laws,
         "set_language": Write(
             fixed(lambda w: "/i18n/setlang/", {"language": "en"}), everyone(KEPT)
         ),
@@ -555,6 +624,20 @@ BY_METHOD = [
     "backoffice:register_export",
     "backoffice:stakeholder_reports",
     "backoffice:stakeholder_report",
+    # -- laws
+    "national:laws",
+    "national:laws_from_report",
+    "national:laws_template",
+    "national:laws_import_preview",
+    "national:law",
+    "national:law_document",
+    "backoffice:laws",
+    "backoffice:laws_export",
+    "backoffice:laws_pending",
+    "backoffice:laws_template",
+    "backoffice:laws_import_preview",
+    "backoffice:law",
+    "backoffice:law_document",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
