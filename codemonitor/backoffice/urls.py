@@ -1,6 +1,6 @@
 from django.urls import path
 
-from codemonitor.backoffice import national, registers, views
+from codemonitor.backoffice import national, recruiters, registers, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -35,6 +35,21 @@ urlpatterns = [
         "registers/proposals/<int:proposal_id>/<str:decision>/",
         registers.proposal_decision,
         name="register_proposal",
+    ),
+    # -- recruiters
+    path("registers/recruiters/", recruiters.recruiters, name="recruiters"),
+    path("registers/recruiters.csv", recruiters.recruiters_export, name="recruiters_export"),
+    path("registers/recruiters/<int:recruiter_id>/", recruiters.recruiter, name="recruiter"),
+    path(
+        "registers/recruiters/<int:recruiter_id>/validation/",
+        recruiters.recruiter_validation,
+        name="recruiter_validation",
+    ),
+    path("registers/recruiters/import/", recruiters.recruiter_import, name="recruiter_import"),
+    path(
+        "registers/recruiters/import/<int:import_id>/",
+        recruiters.recruiter_import_page,
+        name="recruiter_import_page",
     ),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
