@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from codemonitor.core.audit import Action, audit_trail
+from codemonitor.core.models import AuditEntry
 from codemonitor.registers.models import EntrySource, Recruiter, Validation
 from codemonitor.registers.recruiters import (
     RecruiterRefused,
@@ -19,7 +20,6 @@ from codemonitor.registers.recruiters import (
     recruiter_update,
     recruiter_validate,
 )
-from codemonitor.core.models import AuditEntry
 from tests.registers.conftest import recruiter
 
 pytestmark = pytest.mark.django_db

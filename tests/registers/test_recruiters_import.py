@@ -127,7 +127,7 @@ def test_dates_as_spreadsheets_write_them(text, date) -> None:
 
 @pytest.mark.parametrize("text", ["2024", "31/02/2024", "March 2024", "12/31/24"])
 def test_what_is_not_a_date_is_refused(text) -> None:
-    with pytest.raises(ValueError, match="."):
+    with pytest.raises(ValueError, match=r"."):
         date_parse(text)
 
 
@@ -202,7 +202,7 @@ def test_confirming_saves_audits_remembers_and_a_second_import_writes_nothing(pe
 def test_a_changed_row_is_updated_and_the_secretariats_import_validates(people) -> None:
     entry = recruiter(people["fp_a"], licence_number="RA-002", legal_name="Volta Nurses Agency")
     found = imported(
-        people["admin"], ROWS[:1] + [["RA002", "Volta Nurses Agency", "", "Expired", "", ""]]
+        people["admin"], [*ROWS[:1], ["RA002", "Volta Nurses Agency", "", "Expired", "", ""]]
     )
     result = recruiter_import_apply(register_import=found, user=people["admin"])
     assert result.changed == 1
@@ -253,7 +253,7 @@ def test_without_a_status_column_new_entries_are_authorised(people) -> None:
 
 def test_a_file_too_large_or_too_long_or_unreadable_is_refused(people, settings) -> None:
     settings.REGISTER_IMPORT_MAX_BYTES = 100
-    with pytest.raises(ImportRefused, match="at most 9.5367431640625e-05 MB|at most"):
+    with pytest.raises(ImportRefused, match="can be imported at once"):
         start(people["fp_a"], csv_file([["Name", "Licence"], ["A" * 200, "1"]]))
     settings.REGISTER_IMPORT_MAX_BYTES = 10 * 1024 * 1024
     settings.REGISTER_IMPORT_MAX_ROWS = 2
