@@ -70,7 +70,8 @@ class DatabaseUnavailableMiddleware:
 
 
 # Pages anyone may see that hold nothing personal: kept by browsers and proxies as usual.
-PUBLIC_PATHS = re.compile(r"^/(healthz)?$")
+# The public lookup of recruiters sets its own `Cache-Control: public, max-age=…`.
+PUBLIC_PATHS = re.compile(r"^/(healthz|recruiters/)?$")
 
 
 class PrivatePagesMiddleware:

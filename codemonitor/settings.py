@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "codemonitor.registers",
     "codemonitor.workforce",
     "codemonitor.backoffice",
+    "codemonitor.portal",
     "codemonitor.demo",
     # The admin, with the platform's roles (codemonitor/admin_site.py).
     "codemonitor.apps.CodeMonitorAdminConfig",
@@ -280,8 +281,9 @@ CHECKFORM_MAX_SECONDS = envint("CHECKFORM_MAX_SECONDS", 10)
 # Documents attached to reports: per file and per report.
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_DOCUMENTS_MAX_BYTES = envint("REPORT_DOCUMENTS_MAX_BYTES", 100 * 1024 * 1024)
-# A spreadsheet imported into a register (laws, recruiters): refused by its size before it is read.
+# Spreadsheets imported into the registers (laws, recruiters): the file, and its rows.
 REGISTER_IMPORT_MAX_BYTES = envint("REGISTER_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+REGISTER_IMPORT_MAX_ROWS = envint("REGISTER_IMPORT_MAX_ROWS", 20_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Zip-based documents (DOCX, XLSX, ODT, ODS) and XLSForm workbooks are checked before anything
 # opens them (codemonitor/core/archives.py): what all their parts add up to once expanded, how
@@ -300,7 +302,8 @@ FILE_UPLOAD_HANDLERS = [
 # A request body larger than this is refused (413) before any of it is read: one file of the
 # largest kind plus room for the form's other fields.
 REQUEST_BODY_MAX_BYTES = envint(
-    "REQUEST_BODY_MAX_BYTES", max(DOCUMENT_MAX_BYTES, FORM_UPLOAD_MAX_BYTES) + 1024 * 1024
+    "REQUEST_BODY_MAX_BYTES",
+    max(DOCUMENT_MAX_BYTES, FORM_UPLOAD_MAX_BYTES, REGISTER_IMPORT_MAX_BYTES) + 1024 * 1024,
 )
 
 # Days before a national deadline on which focal points of unsubmitted reports get a reminder.
@@ -353,6 +356,9 @@ RATE_UPLOAD_PER_EMAIL = (envint("RATE_UPLOAD_PER_EMAIL", 60), 3600)
 # seconds; a whole office behind one address stays under the second.
 RATE_AUTOSAVE_PER_REPORT = (envint("RATE_AUTOSAVE_PER_REPORT", 120), 60)
 RATE_AUTOSAVE_PER_IP = (envint("RATE_AUTOSAVE_PER_IP", 1200), 60)
+# The public lookup of authorised recruiters, per address (an IPv6 /64), per minute: a person
+# checks a few names; a script copying the whole record is slowed down.
+RATE_LOOKUP_PER_IP = (envint("RATE_LOOKUP_PER_IP", 60), 60)
 
 # Email.
 EMAIL_HOST = envstr("EMAIL_HOST", "127.0.0.1")

@@ -23,6 +23,7 @@ urlpatterns = [
     path("isri/", include("codemonitor.stakeholders.urls")),
     path("national/", include("codemonitor.national.urls")),
     path("backoffice/", include("codemonitor.backoffice.urls")),
+    path("recruiters/", include("codemonitor.portal.urls")),
     path("account/", include("codemonitor.accounts.urls")),
     path("admin/login/", _AdminSignIn.as_view()),
     path("admin/", admin.site.urls),

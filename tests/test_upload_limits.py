@@ -54,6 +54,7 @@ def spool(settings, tmp_path) -> Path:
         f"{__name__}.RecordingTemporaryFileUploadHandler",
     ]
     settings.DOCUMENT_MAX_BYTES = settings.FORM_UPLOAD_MAX_BYTES = MB
+    settings.REGISTER_IMPORT_MAX_BYTES = MB
     settings.REQUEST_BODY_MAX_BYTES = 4 * MB
     return folder
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from codemonitor.backoffice import laws, national, registers, views
+from codemonitor.backoffice import laws, national, recruiters, registers, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -55,6 +55,21 @@ urlpatterns = [
     path("registers/laws/<int:law_id>/", laws.law, name="law"),
     path("registers/laws/<int:law_id>/document/", laws.law_document, name="law_document"),
     path("registers/laws/<int:law_id>/<str:decision>/", laws.law_decision, name="law_decision"),
+    # -- recruiters
+    path("registers/recruiters/", recruiters.recruiters, name="recruiters"),
+    path("registers/recruiters.csv", recruiters.recruiters_export, name="recruiters_export"),
+    path("registers/recruiters/<int:recruiter_id>/", recruiters.recruiter, name="recruiter"),
+    path(
+        "registers/recruiters/<int:recruiter_id>/validation/",
+        recruiters.recruiter_validation,
+        name="recruiter_validation",
+    ),
+    path("registers/recruiters/import/", recruiters.recruiter_import, name="recruiter_import"),
+    path(
+        "registers/recruiters/import/<int:import_id>/",
+        recruiters.recruiter_import_page,
+        name="recruiter_import_page",
+    ),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"

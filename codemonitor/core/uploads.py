@@ -24,7 +24,11 @@ from django.core.files.uploadhandler import FileUploadHandler
 
 def upload_file_limit() -> int:
     """The largest file any view accepts."""
-    return max(settings.DOCUMENT_MAX_BYTES, settings.FORM_UPLOAD_MAX_BYTES)
+    return max(
+        settings.DOCUMENT_MAX_BYTES,
+        settings.FORM_UPLOAD_MAX_BYTES,
+        settings.REGISTER_IMPORT_MAX_BYTES,
+    )
 
 
 class OversizedUpload(UploadedFile[bytes]):

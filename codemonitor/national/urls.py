@@ -1,6 +1,6 @@
 from django.urls import path
 
-from codemonitor.national import laws, views
+from codemonitor.national import laws, recruiters, views
 from codemonitor.reporting.page_views import page_urlpatterns
 
 app_name = "national"
@@ -29,6 +29,21 @@ urlpatterns = [
     path("laws/<int:law_id>/edit/", laws.law_edit, name="law_edit"),
     path("laws/<int:law_id>/remove/", laws.law_remove_view, name="law_remove"),
     path("laws/<int:law_id>/document/", laws.law_document, name="law_document"),
+    # -- recruiters
+    path("recruiters/", recruiters.recruiters, name="recruiters"),
+    path("recruiters/add/", recruiters.recruiter_add, name="recruiter_add"),
+    path("recruiters/<int:recruiter_id>/", recruiters.recruiter, name="recruiter"),
+    path(
+        "recruiters/<int:recruiter_id>/remove/",
+        recruiters.recruiter_remove_view,
+        name="recruiter_remove",
+    ),
+    path("recruiters/import/", recruiters.recruiter_import, name="recruiter_import"),
+    path(
+        "recruiters/import/<int:import_id>/",
+        recruiters.recruiter_import_page,
+        name="recruiter_import_page",
+    ),
     *page_urlpatterns(views.PAGES, "reports/<str:key>/"),
     path("reports/<str:key>/review/", views.review, name="review"),
     path("reports/<str:key>/submit/", views.submit, name="submit"),

@@ -30,6 +30,8 @@ EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.sprea
 EXPORT_RESPONSES = {
     # The register, from registers.services.register_csv (core.exports).
     "codemonitor.backoffice.registers",
+    # The record of authorised recruiters, written by core.exports.csv_bytes.
+    "codemonitor.backoffice.recruiters",
     # An instrument's XLSForm: the workbook the Secretariat uploaded, byte for byte.
     "codemonitor.backoffice.views",
     # -- laws: a search's entries, from registers.laws.laws_csv, and the import's template

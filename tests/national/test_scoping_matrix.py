@@ -52,6 +52,7 @@ def only(
 SECRETARIAT = {"admin", "analyst"}
 COUNTRY_A = {"fp_a", "contributor_a"}
 NATIONAL_ALL = {"fp_a", "contributor_a", "fp_b"}  # -- laws
+NATIONAL_ANY = {"fp_a", "contributor_a", "fp_b"}  # -- recruiters
 
 
 @pytest.fixture
@@ -99,8 +100,14 @@ def world(people, nri_round, report_a, isri_round, tmp_path):
         "law_import": law_import_held(people["fp_a"], "GHA").pk,
         "law_import_who": law_import_held(people["admin"], None).pk,
     }
+    # -- recruiters
+    recruiter_a = fresh_recruiter(people["fp_a"], "W-1")
+    import_a = fresh_import(people["fp_a"], "W-IMPORT")
     return {
         **laws,
+        # -- recruiters
+        "recruiter": recruiter_a.pk,
+        "recruiter_import": import_a.pk,
         "report": report_a.pk,
         "document": document_a.pk,
         "isri": str(isri.uuid),
@@ -115,6 +122,43 @@ def world(people, nri_round, report_a, isri_round, tmp_path):
         "uid": urlsafe_base64_encode(force_bytes(contributor.pk)),
         "proposal_model": NationalAuthorityProposal,
     }
+
+
+# -- recruiters
+def fresh_recruiter(user: Any, licence: str, country: str = "GHA") -> Any:
+    """An entry of the record of authorised recruiters, of `country`."""
+    from codemonitor.registers.recruiters import recruiter_create
+
+    return recruiter_create(
+        member_state_id=country,
+        data={"legal_name": f"Agency {licence}", "licence_number": licence, "status": "authorised"},
+        user=user,
+    )
+
+
+def fresh_import(user: Any, licence: str, country: str = "GHA") -> Any:
+    """An import of one new entry of `country`, its columns chosen, waiting to be confirmed."""
+    from codemonitor.registers.recruiter_import import (
+        recruiter_import_map,
+        recruiter_import_start,
+    )
+
+    content = f"Name,Licence\r\nAgency {licence},{licence}\r\n".encode()
+    found = recruiter_import_start(
+        member_state_id=country,
+        source=io.BytesIO(content),
+        file_name="list.csv",
+        size=len(content),
+        user=user,
+    )
+    recruiter_import_map(register_import=found, mapping={"legal_name": 0, "licence_number": 1})
+    return found
+
+
+def recruiters_csv() -> io.BytesIO:
+    handle = io.BytesIO(b"Name,Licence\r\nUploaded agency,UP-1\r\n")
+    handle.name = "list.csv"
+    return handle
 
 
 # name -> (method, path builder, data, expected outcome per persona)
@@ -280,6 +324,71 @@ def cases() -> dict[str, Case]:
             {},
             staff_admin_post,
         ),
+        # -- recruiters: the country's own (each national user sees their country's list), the
+        # Secretariat's (analysts read), and the public lookup (anyone).
+        "national:recruiters": (
+            "get",
+            lambda w: "/national/recruiters/?q=agency&status=authorised",
+            {},
+            only(NATIONAL_ANY, anonymous=NOT_FOUND),
+        ),
+        "national:recruiter_add": (
+            "get",
+            lambda w: "/national/recruiters/add/",
+            {},
+            only(NATIONAL_ANY, anonymous=NOT_FOUND),
+        ),
+        "national:recruiter": (
+            "get",
+            lambda w: f"/national/recruiters/{w['recruiter']}/",
+            {},
+            only(COUNTRY_A, anonymous=NOT_FOUND),
+        ),
+        "national:recruiter_remove": (
+            "post",
+            lambda w: f"/national/recruiters/{w['recruiter']}/remove/",
+            {},
+            only(COUNTRY_A, anonymous=NOT_FOUND),
+        ),
+        "national:recruiter_import": (
+            "get",
+            lambda w: "/national/recruiters/import/",
+            {},
+            only(NATIONAL_ANY, anonymous=NOT_FOUND),
+        ),
+        "national:recruiter_import_page": (
+            "get",
+            lambda w: f"/national/recruiters/import/{w['recruiter_import']}/",
+            {},
+            only(COUNTRY_A, anonymous=NOT_FOUND),
+        ),
+        "backoffice:recruiters": (
+            "get",
+            b("registers/recruiters/?q=agency&country=GHA&region=AFR"),
+            {},
+            staff,
+        ),
+        "backoffice:recruiters_export": ("get", b("registers/recruiters.csv?q=agency"), {}, staff),
+        "backoffice:recruiter": (
+            "get",
+            lambda w: f"/backoffice/registers/recruiters/{w['recruiter']}/",
+            {},
+            staff,
+        ),
+        "backoffice:recruiter_validation": (
+            "post",
+            lambda w: f"/backoffice/registers/recruiters/{w['recruiter']}/validation/",
+            {"action": "validate"},
+            staff_admin_post,
+        ),
+        "backoffice:recruiter_import": ("get", b("registers/recruiters/import/"), {}, staff),
+        "backoffice:recruiter_import_page": (
+            "get",
+            lambda w: f"/backoffice/registers/recruiters/import/{w['recruiter_import']}/",
+            {},
+            staff,
+        ),
+        "portal:recruiters": ("get", lambda w: "/recruiters/?q=agency+w-1", {}, public),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
         "backoffice:stakeholder_report": (
             "get",
@@ -458,6 +567,8 @@ def test_every_url_as_every_persona(clients, world) -> None:
                 from tests.registers.helpers import make_law
 
                 url = f"/national/laws/{make_law(None, title=f'Of {persona}').pk}/remove/"
+            if name == "national:recruiter_remove":  # -- recruiters: one to remove each
+                url = f"/national/recruiters/{fresh_recruiter(None, f'RM-{persona}').pk}/remove/"
             if name == "stakeholders:link":
                 client = Client()  # whoever opens the link holds the report from then on
             if name == "stakeholders:start":

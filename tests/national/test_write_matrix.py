@@ -44,7 +44,10 @@ from tests.national.test_scoping_matrix import (
     NOT_FOUND,
     OK,
     PERSONAS,
+    fresh_import,
+    fresh_recruiter,
     outcome_of,
+    recruiters_csv,
     walk,
     world,  # noqa: F401  (the fixture, shared with the GET table)
 )
@@ -112,10 +115,10 @@ def accounts(w: World) -> Any:
     )
 
 
-def register_imports(w: World) -> Any:  # -- laws
+def register_imports(w: World) -> Any:  # -- laws, recruiters
     from codemonitor.registers.models import RegisterImport
 
-    return RegisterImport.objects.count()
+    return list(RegisterImport.objects.order_by("pk").values_list("pk", "state", "mapping"))
 
 
 def upload(name: str, content: bytes = b"hello") -> io.BytesIO:
@@ -188,6 +191,25 @@ def writes() -> dict[str, Write]:
     def contributor_remove(w: World, p: str) -> tuple[str, dict[str, Any]]:
         someone = person(f"leaving-{p}@gha.example", Role.CONTRIBUTOR, "GHA")
         return f"/national/contributors/{someone.pk}/remove/", {}
+
+    # -- recruiters
+    def recruiter_remove(w: World, p: str) -> tuple[str, dict[str, Any]]:
+        return f"/national/recruiters/{fresh_recruiter(None, f'RM-{p}').pk}/remove/", {}
+
+    def national_import_confirm(w: World, p: str) -> tuple[str, dict[str, Any]]:
+        found = fresh_import(None, f"IMP-{p}")
+        return f"/national/recruiters/import/{found.pk}/", {"action": "confirm"}
+
+    def backoffice_import_confirm(w: World, p: str) -> tuple[str, dict[str, Any]]:
+        found = fresh_import(None, f"BIMP-{p}")
+        return f"/backoffice/registers/recruiters/import/{found.pk}/", {"action": "confirm"}
+
+    def recruiter_validation(w: World, p: str) -> tuple[str, dict[str, Any]]:
+        pending = fresh_recruiter(None, f"VAL-{p}")
+        return f"/backoffice/registers/recruiters/{pending.pk}/validation/", {"action": "validate"}
+
+    def entry(p: str, licence: str) -> dict[str, Any]:
+        return {"legal_name": f"Agency of {p}", "licence_number": licence, "status": "authorised"}
 
     def instrument(w: World, p: str) -> tuple[str, dict[str, Any]]:
         data = xlsform(
@@ -349,6 +371,44 @@ def writes() -> dict[str, Write]:
             national_submit,
             personas({"fp_a"}, kept={"contributor_a"}, anonymous=NOT_FOUND),
         ),
+        # -- recruiters: a country's people write their country's record; the Secretariat's
+        # administrators write and validate; uploads keep an import (not audited) for preview.
+        "national:recruiter_add": Write(
+            lambda w, p: ("/national/recruiters/add/", entry(p, f"ADD-{p}")),
+            personas(NATIONAL, anonymous=NOT_FOUND),
+        ),
+        "national:recruiter": Write(
+            lambda w, p: (f"/national/recruiters/{w['recruiter']}/", entry(p, "W-1")),
+            personas(COUNTRY_A, anonymous=NOT_FOUND),
+        ),
+        "national:recruiter_remove": Write(
+            recruiter_remove, personas(COUNTRY_A, anonymous=NOT_FOUND)
+        ),
+        "national:recruiter_import": Write(
+            lambda w, p: ("/national/recruiters/import/", {"file": recruiters_csv()}),
+            personas(NATIONAL, anonymous=NOT_FOUND),
+            witness=register_imports,
+        ),
+        "national:recruiter_import_page": Write(
+            national_import_confirm, personas(COUNTRY_A, anonymous=NOT_FOUND)
+        ),
+        "backoffice:recruiter": Write(
+            lambda w, p: (
+                f"/backoffice/registers/recruiters/{w['recruiter']}/",
+                {**entry(p, "W-1"), "action": "save"},
+            ),
+            staff_admin,
+        ),
+        "backoffice:recruiter_validation": Write(recruiter_validation, staff_admin),
+        "backoffice:recruiter_import": Write(
+            lambda w, p: (
+                "/backoffice/registers/recruiters/import/",
+                {"country": "GHA", "file": recruiters_csv()},
+            ),
+            staff_admin,
+            witness=register_imports,
+        ),
+        "backoffice:recruiter_import_page": Write(backoffice_import_confirm, staff_admin),
         # The back office: every write is an administrator's; the analyst only reads.
         "backoffice:instrument_upload": Write(instrument, staff_admin),
         "backoffice:round_open": Write(
@@ -638,6 +698,11 @@ BY_METHOD = [
     "backoffice:laws_import_preview",
     "backoffice:law",
     "backoffice:law_document",
+    # -- recruiters
+    "national:recruiters",
+    "backoffice:recruiters",
+    "backoffice:recruiters_export",
+    "portal:recruiters",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
