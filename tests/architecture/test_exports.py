@@ -32,6 +32,8 @@ EXPORT_RESPONSES = {
     "codemonitor.backoffice.registers",
     # An instrument's XLSForm: the workbook the Secretariat uploaded, byte for byte.
     "codemonitor.backoffice.views",
+    # -- workforce import: the migration statistics, from workforce.selectors (core.exports).
+    "codemonitor.backoffice.workforce",
 }
 
 

@@ -86,7 +86,12 @@ def world(people, nri_round, report_a, isri_round, tmp_path):
     from tests.national.conftest import person
 
     contributor = person("other@gha.example", "contributor", "GHA")  # the one to remove
+    # -- workforce import
+    from codemonitor.workforce.models import StatisticsFile
+
+    statistics_file = StatisticsFile.objects.create(name="wfmi.csv", sha256="0" * 64, size=1)
     return {
+        "statistics_file": statistics_file.pk,  # -- workforce import
         "report": report_a.pk,
         "document": document_a.pk,
         "isri": str(isri.uuid),
@@ -266,6 +271,22 @@ def cases() -> dict[str, Case]:
             {},
             staff_admin_post,
         ),
+        # -- workforce import: the upload is the administrators'; analysts read the rest.
+        "backoffice:statistics_files": ("get", b("workforce/"), {}, staff),
+        "backoffice:statistics_import": (
+            "get",
+            b("workforce/import/"),
+            {},
+            {**only(SECRETARIAT), "analyst": NOT_FOUND},
+        ),
+        "backoffice:statistics_file": (
+            "get",
+            lambda w: f"/backoffice/workforce/files/{w['statistics_file']}/",
+            {},
+            staff,
+        ),
+        "backoffice:statistics": ("get", b("workforce/statistics/"), {}, staff),
+        "backoffice:statistics_export": ("get", b("workforce/statistics.csv"), {}, staff),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
         "backoffice:stakeholder_report": (
             "get",
