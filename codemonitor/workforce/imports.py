@@ -1,17 +1,13 @@
 """Importing the OECD Health Workforce Migration dataset (HEALTH_WFMI) as users download it.
 
-Two shapes, told by their headings (any order, any case, quoted or not, extra columns ignored):
-- the classic OECD.Stat CSV: `COU, Country, VAR, Variable, CO2, Country of origin, YEA, Year,
-  Value, Flag Codes, Flags` (and `Unit Code`, `PowerCode Code` where present);
-- the SDMX-CSV of the OECD Data Explorer: `DATAFLOW` (or `STRUCTURE…`), `REF_AREA`, the other
-  dimensions, `TIME_PERIOD`, `OBS_VALUE`, `OBS_STATUS`, `UNIT_MEASURE`, `UNIT_MULT`…, with codes
-  only or with codes and labels (`REF_AREA: Reference area`, `FRA: France`, or a label column
-  after its code column).
+Two shapes, told by their headings (`shapes.py`): the classic OECD.Stat CSV and the SDMX-CSV of
+the OECD Data Explorer (codes only, or codes and labels).
 
 The file is read as a stream (`registers.tables.table_open`) in chunks of `CHUNK` rows: the
-figures of a chunk that are stored already are read in a few queries, the new ones created with
-`bulk_create`, the changed ones written with `bulk_update`. Everything of one file is one
-transaction: a file that turns out unreadable half-way (bytes that are not text) saves nothing.
+figures of a chunk that are stored already are read in a query or two (by series), the new
+ones inserted and the changed ones updated with statements prepared once for many rows.
+Everything of one file is one transaction: a file that turns out unreadable half-way (bytes
+that are not text) saves nothing.
 A row that cannot be stored is refused with its line and reason, and the others are stored.
 A figure's identity is the model's (dataset, destination, origin, population, occupation,
 measure, year): importing the same file again stores nothing new and changes nothing (the file
@@ -23,14 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,51 +32,22 @@ from django.utils.translation import gettext as _
 from codemonitor.accounts.models import User
 from codemonitor.core.audit import Action, audit_log
 from codemonitor.reference.models import MemberState
-from codemonitor.registers.tables import TableRefused, heading_key, table_open
-from codemonitor.workforce.codes import Place, Places, Unmapped, Variable, variable_of
-from codemonitor.workforce.models import (
-    TOTAL_ORIGIN,
-    Dataset,
-    Population,
-    Statistic,
-    StatisticsFile,
+from codemonitor.registers.tables import TableRefused, table_open
+from codemonitor.workforce.codes import Places, Unmapped
+from codemonitor.workforce.models import Dataset, Statistic, StatisticsFile
+from codemonitor.workforce.shapes import (
+    Figure,
+    RowRefused,
+    StatisticsRefused,
+    number,
+    shape_of,
 )
+
+__all__ = ["ImportSummary", "StatisticsRefused", "number", "statistics_import", "summary_lines"]
 
 CHUNK = 2000
 # Parameters of one look-up query: well under SQLite's limit on bound variables.
 _LOOKUP_PARAMETERS = 800
-YEARS = (1900, 2100)
-PERSONS = "persons"
-_UNIT_PERSONS = frozenset({"PS", "PER", "PERS", "PERSONS", "PERSMYNB", "PERSNB", "NB", "NOMBRE"})
-# The largest value the model holds (16 digits, 3 of them decimals).
-_MAX_VALUE = Decimal("9999999999999.999")
-_THOUSANDTH = Decimal("0.001")
-_YEAR = re.compile(r"^(\d{4})(?:$|-)")
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
-_SDMX_ID = re.compile(r"^[A-Z][A-Z0-9_]*$")
-FLAG_MAX, NOTE_MAX, UNIT_MAX = 10, 300, 30
-
-
-class StatisticsRefused(ValueError):
-    """A file that is not read at all, and why (`line` 0 for the file as a whole)."""
-
-    def __init__(self, message: str, line: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-    def __str__(self) -> str:
-        if self.line:
-            return _("Line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
-        return self.message
-
-
-class _Refused(Exception):
-    """A row that is not stored, and why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass
@@ -126,352 +91,6 @@ class ImportSummary:
         }
 
 
-@dataclass(slots=True)
-class _Figure:
-    line: int
-    key: tuple[str, str, str, str, str, int]  # destination, origin, population, occupation…
-    destination: Place
-    origin: Place | None
-    value: Decimal
-    unit: str
-    flag: str
-    note: str
-
-
-# -- values ----------------------------------------------------------------------------------
-
-
-def number(text: str) -> Decimal | None:
-    """A number as statistics sites and spreadsheets write it, or None.
-
-    `1234`, `1234.5`, `1 234,5`, `1.234.567`, `1,234,567.5`, `1'234`: when both `.` and `,`
-    appear the last one is the decimal mark; one mark alone is a decimal mark, except a comma
-    followed by exactly three digits after a non-zero whole part (`1,234`: thousands), and a
-    mark that appears more than once (thousands).
-    """
-    if text.isdigit():
-        return Decimal(text)
-    text = _SPACES.sub("", text)
-    if not text:
-        return None
-    if "," in text and "." in text:
-        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
-        thousands = "." if decimal_mark == "," else ","
-        text = text.replace(thousands, "").replace(decimal_mark, ".")
-    elif text.count(",") > 1 or text.count(".") > 1:
-        text = text.replace(",", "").replace(".", "")
-    elif "," in text:
-        whole, _comma, part = text.partition(",")
-        grouped = len(part) == 3 and part.isdigit() and whole.lstrip("+-") not in {"", "0"}
-        text = whole + part if grouped else f"{whole}.{part}"
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
-def _split(cell: str) -> tuple[str, str]:
-    """`FRA: France` -> (`FRA`, `France`); `FRA` -> (`FRA`, ``)."""
-    code, colon, label = cell.partition(":")
-    if not colon:
-        return cell.strip(), ""
-    return code.strip(), label.strip()
-
-
-def _unit(code: str, label: str = "") -> str:
-    if not code and not label:
-        return PERSONS
-    if code.upper() in _UNIT_PERSONS or label.casefold() in {"persons", "personnes"}:
-        return PERSONS
-    return (label or code)[:UNIT_MAX]
-
-
-class _Rows:
-    """What a row's cells hold, by the shape of the file."""
-
-    format: str
-
-    def figure(self, line: int, cells: list[str]) -> _Figure:
-        raise NotImplementedError
-
-
-def _cell(cells: list[str], index: int | None) -> str:
-    if index is None or index >= len(cells):
-        return ""
-    return cells[index]
-
-
-class _Builder:
-    """The checks every shape shares: a figure's places, year, value, flag and note."""
-
-    def __init__(self, places: Places) -> None:
-        self.places = places
-
-    def figure(
-        self,
-        *,
-        line: int,
-        destination: str,
-        origin: str,
-        variable: Variable,
-        year: str,
-        value: str,
-        unit: str,
-        multiplier: str = "",
-        flag: str = "",
-        note: str = "",
-    ) -> _Figure:
-        if not destination:
-            raise _Refused(_("no destination country"))
-        where = self.places.place(destination)
-        if variable.population == Population.TOTAL:
-            given = self.places.place(origin) if origin else None
-            if given is not None and given.code != TOTAL_ORIGIN:
-                raise _Refused(
-                    _("a figure of all health personnel has no country of origin, not %(code)s")
-                    % {"code": origin}
-                )
-            source: Place | None = None
-            origin_code = ""
-        else:
-            if not origin:
-                raise _Refused(_("no country of origin"))
-            source = self.places.place(origin)
-            origin_code = source.code
-        match = _YEAR.match(year.strip())
-        found_year = int(match[1]) if match else 0
-        if not YEARS[0] <= found_year <= YEARS[1]:
-            raise _Refused(
-                _("the year %(year)s is not a year from %(first)s to %(last)s")
-                % {"year": year or _("(empty)"), "first": YEARS[0], "last": YEARS[1]}
-            )
-        if not value:
-            raise _Refused(_("no value"))
-        amount = number(value)
-        if amount is None:
-            raise _Refused(_("the value %(value)s is not a number") % {"value": value})
-        if multiplier:
-            try:
-                power = int(multiplier)
-            except ValueError:
-                raise _Refused(
-                    _("the unit multiplier %(value)s is not a whole number") % {"value": multiplier}
-                ) from None
-            if abs(power) > 12:
-                raise _Refused(
-                    _("the unit multiplier %(value)s is out of range") % {"value": multiplier}
-                )
-            amount = amount.scaleb(power)
-        if amount < 0:
-            raise _Refused(_("the value %(value)s is negative") % {"value": value})
-        amount = amount.quantize(_THOUSANDTH)
-        if amount > _MAX_VALUE:
-            raise _Refused(_("the value %(value)s is too large") % {"value": value})
-        if len(flag) > FLAG_MAX:  # kept whole in the note
-            note = f"{flag}: {note}" if note else flag
-            flag = flag[:FLAG_MAX]
-        if len(note) > NOTE_MAX:
-            note = note[: NOTE_MAX - 1] + "…"
-        key = (
-            where.code,
-            origin_code,
-            variable.population,
-            variable.occupation,
-            variable.measure,
-            found_year,
-        )
-        return _Figure(line, key, where, source, amount, unit, flag, note)
-
-
-class _Classic(_Rows):
-    """The OECD.Stat CSV: COU, VAR, CO2, YEA, Value, Flag Codes, Flags (and labels)."""
-
-    format = StatisticsFile.Format.OECD_CSV
-
-    def __init__(self, index: dict[str, int], builder: _Builder) -> None:
-        self.builder = builder
-        self.cou = index["cou"]
-        self.var = index["var"]
-        self.variable = index.get("variable")
-        self.co2 = index.get("co2")
-        self.year = index.get("yea", index.get("year"))
-        self.value = index["value"]
-        self.flag = index.get("flag codes")
-        self.note = index.get("flags")
-        self.unit = index.get("unit code")
-        self.unit_label = index.get("unit")
-        self.power = index.get("powercode code")
-
-    def figure(self, line: int, cells: list[str]) -> _Figure:
-        code, label = _cell(cells, self.var), _cell(cells, self.variable)
-        variable = variable_of((code,), (label,))
-        if variable is None:
-            raise _Refused(_unknown_variable(f"{code} ({label})" if label else code))
-        return self.builder.figure(
-            line=line,
-            destination=_cell(cells, self.cou),
-            origin=_cell(cells, self.co2),
-            variable=variable,
-            year=_cell(cells, self.year),
-            value=_cell(cells, self.value),
-            unit=_unit(_cell(cells, self.unit), _cell(cells, self.unit_label)),
-            multiplier=_cell(cells, self.power),
-            flag=_cell(cells, self.flag),
-            note=_cell(cells, self.note),
-        )
-
-
-def _unknown_variable(named: str) -> str:
-    return _(
-        "the variable %(variable)s does not say plainly which occupation, who is counted "
-        "(all, foreign-trained, foreign-born or foreign citizens) and whether a stock or an "
-        "annual inflow"
-    ) % {"variable": named}
-
-
-# SDMX columns that are not dimensions of the figure: the structure, the frequency, attributes.
-_SDMX_IGNORED = frozenset(
-    {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "FREQ", "DECIMALS"}
-    | {"BASE_PER", "TIME_FORMAT", "CONF_STATUS", "OBS_CONF", "PRICE_BASE", "UNIT_MULT"}
-    | {"REF_AREA", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "UNIT_MEASURE", "UNIT_MEAS"}
-)
-_ORIGIN_WORDS = {
-    "counterpart": None,
-    "origin": None,
-    "birth": Population.FOREIGN_BORN,
-    "born": Population.FOREIGN_BORN,
-    "citizenship": Population.FOREIGN_CITIZENS,
-    "nationality": Population.FOREIGN_CITIZENS,
-    "training": Population.FOREIGN_TRAINED,
-    "trained": Population.FOREIGN_TRAINED,
-}
-_NOTE_WORDS = ("note", "comment", "footnote", "obs flag")
-
-
-@dataclass
-class _Column:
-    id: str  # the SDMX id, upper case
-    label: str  # its heading's label, if any
-    index: int
-    labels: int | None = None  # a column holding its cells' labels
-
-
-class _Sdmx(_Rows):
-    """The SDMX-CSV of the OECD Data Explorer, codes only or codes and labels."""
-
-    format = StatisticsFile.Format.SDMX_CSV
-
-    def __init__(self, columns: dict[str, _Column], builder: _Builder) -> None:
-        self.builder = builder
-        self.area = columns["REF_AREA"]
-        self.time = columns["TIME_PERIOD"]
-        self.value = columns["OBS_VALUE"]
-        self.status = columns.get("OBS_STATUS")
-        self.unit = columns.get("UNIT_MEASURE") or columns.get("UNIT_MEAS")
-        self.multiplier = columns.get("UNIT_MULT")
-        self.origin: _Column | None = None
-        self.implied: str | None = None
-        self.notes: list[_Column] = []
-        self.dimensions: list[_Column] = []
-        for column in columns.values():
-            if column.id in _SDMX_IGNORED:
-                continue
-            words = heading_key(f"{column.id} {column.label}".replace("_", " "))
-            if any(word in words for word in _NOTE_WORDS):
-                self.notes.append(column)
-                continue
-            if self.origin is None:
-                named = [w for w in _ORIGIN_WORDS if w in words.split()]
-                if named:
-                    self.origin = column
-                    implied = [_ORIGIN_WORDS[w] for w in named if _ORIGIN_WORDS[w]]
-                    self.implied = str(implied[0]) if implied else None
-                    continue
-            self.dimensions.append(column)
-
-    def _code(self, cells: list[str], column: _Column | None) -> tuple[str, str]:
-        if column is None:
-            return "", ""
-        code, label = _split(_cell(cells, column.index))
-        return code, label or _cell(cells, column.labels)
-
-    def figure(self, line: int, cells: list[str]) -> _Figure:
-        codes, labels = [], []
-        for column in self.dimensions:
-            code, label = self._code(cells, column)
-            codes.append(code)
-            labels.append(label)
-        variable = variable_of(tuple(codes), tuple(labels), self.implied)
-        if variable is None:
-            named = ", ".join(
-                f"{column.id}={code}" + (f" ({label})" if label else "")
-                for column, code, label in zip(self.dimensions, codes, labels, strict=True)
-            )
-            raise _Refused(_unknown_variable(named or _("(no dimension)")))
-        flag, flag_label = self._code(cells, self.status)
-        notes = [flag_label] if flag_label else []
-        notes += [_cell(cells, c.index) for c in self.notes if _cell(cells, c.index)]
-        unit_code, unit_label = self._code(cells, self.unit)
-        return self.builder.figure(
-            line=line,
-            destination=self._code(cells, self.area)[0],
-            origin=self._code(cells, self.origin)[0],
-            variable=variable,
-            year=self._code(cells, self.time)[0],
-            value=_cell(cells, self.value.index),
-            unit=_unit(unit_code, unit_label),
-            multiplier=self._code(cells, self.multiplier)[0],
-            flag=flag,
-            note="; ".join(notes),
-        )
-
-
-def _sdmx_columns(headers: list[str]) -> dict[str, _Column]:
-    columns: dict[str, _Column] = {}
-    previous: _Column | None = None
-    for index, heading in enumerate(headers):
-        code, label = _split(heading)
-        if _SDMX_ID.match(code):
-            previous = columns.setdefault(code, _Column(code, label, index))
-        elif previous is not None and previous.labels is None:
-            previous.labels = index  # "Reference area" after REF_AREA: that column's labels
-    return columns
-
-
-def _shape(headers: list[str], places: Places) -> _Rows:
-    builder = _Builder(places)
-    sdmx = _sdmx_columns(headers)
-    if {"REF_AREA", "OBS_VALUE"} <= set(sdmx):
-        missing = [name for name in ("TIME_PERIOD",) if name not in sdmx]
-        if missing:
-            raise StatisticsRefused(
-                _("the SDMX-CSV file has no %(columns)s column") % {"columns": ", ".join(missing)},
-                1,
-            )
-        return _Sdmx(sdmx, builder)
-    index: dict[str, int] = {}
-    for position, heading in enumerate(headers):
-        index.setdefault(heading_key(heading), position)
-    if {"cou", "var", "value"} <= set(index) or {"cou", "value", "yea"} <= set(index):
-        missing = [name.upper() for name in ("cou", "var", "value") if name not in index] + (
-            [] if {"yea", "year"} & set(index) else ["YEA"]
-        )
-        if missing:
-            raise StatisticsRefused(
-                _("the OECD.Stat file has no %(columns)s column") % {"columns": ", ".join(missing)},
-                1,
-            )
-        return _Classic(index, builder)
-    raise StatisticsRefused(
-        _(
-            "the headings are neither those of an OECD.Stat CSV file (COU, VAR, CO2, YEA, Value, "
-            "Flag Codes…) nor those of an SDMX-CSV file (REF_AREA, TIME_PERIOD, OBS_VALUE…)"
-        ),
-        1,
-    )
-
-
 # -- storing ---------------------------------------------------------------------------------
 
 _COMPARED = ("value", "unit", "flag", "flag_note", "destination_id", "origin_id")
@@ -485,7 +104,7 @@ _CHANGED = ["value", "unit", "flag", "flag_note", "destination_id", "origin_id"]
 _CHANGED += ["source_file_id", "source_row", "updated_at"]
 
 
-def _existing(dataset: str, figures: list[_Figure]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+def _existing(dataset: str, figures: list[Figure]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """The stored figures with the identities of `figures`: identity -> (pk, compared…).
 
     One query per series (destination, population, occupation, measure) with the series'
@@ -560,7 +179,7 @@ def _write(new: list[tuple[Any, ...]], changed: list[tuple[Any, ...]]) -> None:
 
 
 def _store(
-    figures: list[_Figure],
+    figures: list[Figure],
     *,
     dataset: str,
     file: StatisticsFile | None,
@@ -600,7 +219,7 @@ def _store(
 
 
 def _row(
-    dataset: str, figure: _Figure, origin: str | None, file_id: int | None, now: Any
+    dataset: str, figure: Figure, origin: str | None, file_id: int | None, now: Any
 ) -> tuple[Any, ...]:
     """A new figure's values, in the order of `_WRITTEN`."""
     destination, origin_code, population, occupation, measure, year = figure.key
@@ -663,7 +282,7 @@ def statistics_import(
     table = None
     try:
         table = table_open(source)
-        shape = _shape(table.headers, places)
+        shape = shape_of(table.headers, places)
         summary.format = shape.format
         with transaction.atomic():
             file = None
@@ -686,7 +305,7 @@ def statistics_import(
                     summary.read += 1
                     try:
                         figure = shape.figure(line, cells)
-                    except _Refused as refused:
+                    except RowRefused as refused:
                         summary.refuse(line, refused.reason)
                         continue
                     earlier = seen.setdefault(figure.key, line)
@@ -721,6 +340,11 @@ def statistics_import(
                 )
     except TableRefused as refused:
         raise StatisticsRefused(refused.message, refused.line) from None
+    except IntegrityError:
+        # Another import of the same dataset stored some of these figures while this one ran.
+        raise StatisticsRefused(
+            _("another import of this dataset was saved while this file was read; import it again")
+        ) from None
     finally:
         # Close the reader while the file is still open (it lets go of the file then).
         close = getattr(table.rows, "close", None) if table is not None else None
