@@ -113,3 +113,11 @@ def test_a_statistics_file_over_the_body_limit_gets_through_on_its_route_only(
     assert response.status_code == 413
     assert "MB can be sent at once" in response.content.decode()
     assert Statistic.objects.count() == 100
+
+
+def test_an_upload_spooled_to_disk_is_read_from_its_temporary_file(clients, settings) -> None:
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100  # past this, Django writes the upload to disk
+    response = clients["admin"].post("/backoffice/workforce/import/", {"file": csv_file(CLASSIC)})
+    assert response.status_code == 302
+    assert Statistic.objects.count() == 5
+    assert StatisticsFile.objects.get().size == len(CLASSIC.encode())
