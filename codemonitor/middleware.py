@@ -8,8 +8,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
+from codemonitor.core.uploads import FORM_MARGIN, view_upload_limit
 from codemonitor.errors import body_too_large, database_down, error_response
 
 
@@ -29,8 +31,10 @@ class RequestBodyLimitMiddleware:
     """Refuse, before reading any of it, a request body larger than the platform accepts.
 
     A body with files may be up to REQUEST_BODY_MAX_BYTES (one file of the largest kind and
-    the form around it); any other body up to DATA_UPLOAD_MAX_MEMORY_SIZE. Larger ones get a
-    413 saying so: as JSON to the pages' scripts, as a page otherwise, with the way back.
+    the form around it), or, on the route of a view marked with `core.uploads.upload_limit`,
+    up to that view's setting and the form around it; any other body up to
+    DATA_UPLOAD_MAX_MEMORY_SIZE. Larger ones get a 413 saying so: as JSON to the pages'
+    scripts, as a page otherwise, with the way back.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -43,6 +47,13 @@ class RequestBodyLimitMiddleware:
             length = 0
         if request.content_type == "multipart/form-data":
             limit = settings.REQUEST_BODY_MAX_BYTES
+            if length > limit:
+                try:
+                    marked = view_upload_limit(resolve(request.path_info).func)
+                except Resolver404:
+                    marked = None
+                if marked is not None:
+                    limit = max(limit, marked + FORM_MARGIN)
         else:
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or settings.REQUEST_BODY_MAX_BYTES
         if length > limit:

@@ -306,6 +306,10 @@ REQUEST_BODY_MAX_BYTES = envint(
     max(DOCUMENT_MAX_BYTES, FORM_UPLOAD_MAX_BYTES, REGISTER_IMPORT_MAX_BYTES) + 1024 * 1024,
 )
 
+# A statistics file (the OECD Health Workforce Migration dataset) uploaded by the Secretariat:
+# on its route only, the body may be this large (codemonitor/core/uploads.py: upload_limit).
+STATISTICS_UPLOAD_MAX_BYTES = envint("STATISTICS_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+
 # Days before a national deadline on which focal points of unsubmitted reports get a reminder.
 REMINDER_DAYS = [int(day) for day in envlist("REMINDER_DAYS", "30,14,7,1")]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from codemonitor.backoffice import laws, national, recruiters, registers, views
+from codemonitor.backoffice import laws, national, recruiters, registers, views, workforce
 
 app_name = "backoffice"
 urlpatterns = [
@@ -70,6 +70,12 @@ urlpatterns = [
         recruiters.recruiter_import_page,
         name="recruiter_import_page",
     ),
+    # -- workforce import
+    path("workforce/", workforce.statistics_files, name="statistics_files"),
+    path("workforce/import/", workforce.statistics_import_page, name="statistics_import"),
+    path("workforce/files/<int:file_id>/", workforce.statistics_file, name="statistics_file"),
+    path("workforce/statistics/", workforce.statistics_browse, name="statistics"),
+    path("workforce/statistics.csv", workforce.statistics_export, name="statistics_export"),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"

@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -59,6 +59,38 @@ class SafeCsvWriter:
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
             self.writerow(row)
+
+
+def csv_write(handle: Any, rows: Iterable[Iterable[object]]) -> int:
+    """Write rows (the header first) to an open text file, one at a time: an export of any
+    length in constant memory. Returns how many rows were written."""
+    writer = SafeCsvWriter(handle)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+class _Line:
+    """A file-like object that hands back what was written to it (for `csv_stream`)."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_stream(rows: Iterable[Iterable[object]], *, per_chunk: int = 500) -> Iterator[bytes]:
+    """Rows (the header first) as UTF-8 CSV, in chunks of `per_chunk` rows: the body of a
+    streamed download (`StreamingHttpResponse`), never the whole file in memory."""
+    writer = csv.writer(_Line())
+    lines: list[str] = []
+    for row in rows:
+        lines.append(writer.writerow([cell_safe(value) for value in row]))
+        if len(lines) >= per_chunk:
+            yield "".join(lines).encode("utf-8")
+            lines = []
+    if lines:
+        yield "".join(lines).encode("utf-8")
 
 
 def csv_bytes(rows: Iterable[Iterable[object]]) -> bytes:

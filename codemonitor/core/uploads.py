@@ -10,21 +10,49 @@ refuses it by its size with its usual message, on its usual page.
 
 The body as a whole is capped before any of it is read (codemonitor.middleware.
 RequestBodyLimitMiddleware, settings.REQUEST_BODY_MAX_BYTES).
+
+A view that takes larger files (the statistics files of the Secretariat, up to
+settings.STATISTICS_UPLOAD_MAX_BYTES) says so with `@upload_limit("SETTING")`: on its route
+alone, the body and each file may be as large as that setting (plus room for the form's other
+fields, for the body).
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
+F = TypeVar("F", bound=Callable[..., Any])
+# Room for a form's other fields and the multipart framing around a file.
+FORM_MARGIN = 1024 * 1024
 
-def upload_file_limit() -> int:
-    """The largest file any view accepts."""
-    return max(
+
+def upload_limit(setting: str) -> Callable[[F], F]:
+    """Mark a view as taking files up to `settings.<setting>` bytes (read at each request)."""
+
+    def mark(view: F) -> F:
+        view.upload_max_setting = setting  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def view_upload_limit(view: object) -> int | None:
+    """The largest file a view marked with `upload_limit` takes, None for the others."""
+    setting = getattr(view, "upload_max_setting", None)
+    return int(getattr(settings, setting)) if setting else None
+
+
+def upload_file_limit(request: Any = None) -> int:
+    """The largest file the view of `request` accepts (any view, without a request)."""
+    match = getattr(request, "resolver_match", None)
+    marked = view_upload_limit(match.func) if match is not None else None
+    return marked or max(
         settings.DOCUMENT_MAX_BYTES,
         settings.FORM_UPLOAD_MAX_BYTES,
         settings.REGISTER_IMPORT_MAX_BYTES,
@@ -45,7 +73,7 @@ class UploadSizeLimitHandler(FileUploadHandler):
 
     def __init__(self, request: Any = None) -> None:
         super().__init__(request)
-        self.limit = upload_file_limit()
+        self.limit = upload_file_limit(request)
         self.received = 0
         self.oversized = False
         self._held_before: dict[int, object] = {}

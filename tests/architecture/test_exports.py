@@ -38,6 +38,8 @@ EXPORT_RESPONSES = {
     # (registers.law_imports.law_import_template), both written by core.exports.
     "codemonitor.backoffice.laws",
     "codemonitor.national.laws",
+    # -- workforce import: the migration statistics, from workforce.selectors (core.exports).
+    "codemonitor.backoffice.workforce",
 }
 
 

@@ -103,7 +103,12 @@ def world(people, nri_round, report_a, isri_round, tmp_path):
     # -- recruiters
     recruiter_a = fresh_recruiter(people["fp_a"], "W-1")
     import_a = fresh_import(people["fp_a"], "W-IMPORT")
+    # -- workforce import
+    from codemonitor.workforce.models import StatisticsFile
+
+    statistics_file = StatisticsFile.objects.create(name="wfmi.csv", sha256="0" * 64, size=1)
     return {
+        "statistics_file": statistics_file.pk,  # -- workforce import
         **laws,
         # -- recruiters
         "recruiter": recruiter_a.pk,
@@ -389,6 +394,22 @@ def cases() -> dict[str, Case]:
             staff,
         ),
         "portal:recruiters": ("get", lambda w: "/recruiters/?q=agency+w-1", {}, public),
+        # -- workforce import: the upload is the administrators'; analysts read the rest.
+        "backoffice:statistics_files": ("get", b("workforce/"), {}, staff),
+        "backoffice:statistics_import": (
+            "get",
+            b("workforce/import/"),
+            {},
+            {**only(SECRETARIAT), "analyst": NOT_FOUND},
+        ),
+        "backoffice:statistics_file": (
+            "get",
+            lambda w: f"/backoffice/workforce/files/{w['statistics_file']}/",
+            {},
+            staff,
+        ),
+        "backoffice:statistics": ("get", b("workforce/statistics/"), {}, staff),
+        "backoffice:statistics_export": ("get", b("workforce/statistics.csv"), {}, staff),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
         "backoffice:stakeholder_report": (
             "get",

@@ -429,6 +429,19 @@ def writes() -> dict[str, Write]:
             fixed(lambda w: f"/backoffice/registers/proposals/{w['proposal']}/decline/"),
             staff_admin,
         ),
+        # -- workforce import: a file of statistics, imported by an administrator only.
+        "backoffice:statistics_import": Write(
+            lambda w, p: (
+                "/backoffice/workforce/import/",
+                {
+                    "file": upload(
+                        "wfmi.csv",
+                        f"COU,VAR,CO2,YEA,Value\nFRA,FTDS,IND,2020,{len(p)}\n".encode(),
+                    )
+                },
+            ),
+            staff_admin,
+        ),
         "backoffice:stakeholder_report_reopen": Write(
             fixed(lambda w: f"/backoffice/stakeholder-reports/{w['isri_submitted']}/reopen/"),
             staff_admin,
@@ -703,6 +716,11 @@ BY_METHOD = [
     "backoffice:recruiters",
     "backoffice:recruiters_export",
     "portal:recruiters",
+    # -- workforce import
+    "backoffice:statistics_files",
+    "backoffice:statistics_file",
+    "backoffice:statistics",
+    "backoffice:statistics_export",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",

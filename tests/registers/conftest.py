@@ -26,4 +26,3 @@ def csv_file(rows: list[list[str]], *, delimiter: str = ",", encoding: str = "ut
     handle = io.BytesIO(text.encode(encoding))
     handle.name = "recruiters.csv"
     return handle
-
