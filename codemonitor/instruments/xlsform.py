@@ -931,9 +931,7 @@ class _Checker:
             elif key in {"origin", "year"} and statistic_reference(value) is None:
                 problem = _("%(key)s must name a question, as ${name}") % {"key": key}
             elif (
-                key in allowed
-                and statistic_reference(value) is None
-                and value not in allowed[key]
+                key in allowed and statistic_reference(value) is None and value not in allowed[key]
             ):
                 problem = _("'%(value)s' is not a %(key)s (allowed: %(allowed)s)") % {
                     "value": value,
@@ -1010,8 +1008,7 @@ class _Checker:
                         sheet,
                         row.number,
                         "statistic",
-                        _("the reference year is already given to row %(row)s")
-                        % {"row": year_row},
+                        _("the reference year is already given to row %(row)s") % {"row": year_row},
                     )
                 elif paths.get(question.name):
                     self.collector.error(
@@ -1092,8 +1089,7 @@ class _Checker:
             ]
             if unknown:
                 return _(
-                    "the choices of ${%(name)s} must be occupations (%(allowed)s), not "
-                    "%(unknown)s"
+                    "the choices of ${%(name)s} must be occupations (%(allowed)s), not %(unknown)s"
                 ) % {
                     "name": name,
                     "allowed": ", ".join(STATISTIC_OCCUPATIONS),
