@@ -14,12 +14,12 @@ later round keeps it; when that report is reopened, the earlier one's figure com
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from codemonitor.accounts.models import User
@@ -289,7 +289,7 @@ def statistics_remove_report(*, report: Report, user: User | None) -> int:
     return removed
 
 
-def _validated(reports: Any) -> Iterable[Report]:
+def _validated(reports: QuerySet[Report]) -> QuerySet[Report]:
     return reports.filter(state=Report.State.VALIDATED).order_by(
         "round_instrument__round__number", "round_instrument__closes_at", "pk"
     )
