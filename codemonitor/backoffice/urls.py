@@ -1,6 +1,6 @@
 from django.urls import path
 
-from codemonitor.backoffice import national, registers, views
+from codemonitor.backoffice import countries, national, registers, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -36,6 +36,9 @@ urlpatterns = [
         registers.proposal_decision,
         name="register_proposal",
     ),
+    # -- profile
+    path("countries/", countries.countries, name="countries"),
+    path("countries/<str:iso3>/", countries.country, name="country"),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -98,6 +98,18 @@ class Figure:
     def dataset_label(self) -> str:
         return str(Dataset(self.dataset).label) if self.dataset in Dataset.values else self.dataset
 
+    @property
+    def population_label(self) -> str:
+        return str(Population(self.population).label)
+
+    @property
+    def measure_label(self) -> str:
+        return str(Measure(self.measure).label)
+
+    @property
+    def occupation_label(self) -> str:
+        return occupation_name(self.occupation)
+
 
 @dataclass
 class Indicator:
@@ -116,13 +128,19 @@ class Indicator:
 
 @dataclass
 class Ranking:
-    """Countries ranked by a figure: [(code, value)], largest first, and what it came from."""
+    """Countries ranked by a figure: [(code, value)], largest first, and what it came from
+    (`inputs`: every figure of the year, largest first; `total`: their sum)."""
 
     year: int | None
     items: list[tuple[str, Decimal]]
     total: Decimal | None
     inputs: list[Figure] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+
+    @property
+    def top(self) -> list[Figure]:
+        """The figures of the ranked items, in their order."""
+        return self.inputs[: len(self.items)]
 
 
 @dataclass
@@ -140,10 +158,53 @@ class Matrix:
 # -- reading figures --------------------------------------------------------------------------
 
 
-def figures_of(statistics: QuerySet[Statistic]) -> list[Figure]:
+class FigureSet:
+    """Figures, indexed by (population, occupation, measure, year) so that a page computing
+    many indicators from thousands of figures reads only the few each needs."""
+
+    def __init__(self, figures: Iterable[Figure]) -> None:
+        self.figures = list(figures)
+        self._index: dict[tuple[str, str, str, int], list[Figure]] = defaultdict(list)
+        self._years: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+        for figure in self.figures:
+            self._index[figure.population, figure.occupation, figure.measure, figure.year].append(
+                figure
+            )
+            self._years[figure.population, figure.occupation, figure.measure].add(figure.year)
+
+    def __iter__(self) -> Iterator[Figure]:
+        return iter(self.figures)
+
+    def __len__(self) -> int:
+        return len(self.figures)
+
+    def years(self, population: str, occupation: str, measure: str = Measure.STOCK) -> list[int]:
+        return sorted(self._years.get((population, occupation, measure), ()))
+
+    def select(
+        self,
+        *,
+        destination: str | None = None,
+        origin: str | None = None,
+        population: str,
+        occupation: str,
+        measure: str = Measure.STOCK,
+        year: int | None = None,
+    ) -> list[Figure]:
+        years = [year] if year is not None else self.years(population, occupation, measure)
+        return [
+            f
+            for y in years
+            for f in self._index.get((population, occupation, measure, y), ())
+            if (destination is None or f.destination == destination)
+            and (origin is None or f.origin == origin)
+        ]
+
+
+def figures_of(statistics: QuerySet[Statistic]) -> FigureSet:
     """The figures of a queryset (one query), one per identity: the source SOURCE_ORDER
     prefers."""
-    return preferred(Figure(*row) for row in statistics.values_list(*FIGURE_FIELDS))
+    return FigureSet(preferred(Figure(*row) for row in statistics.values_list(*FIGURE_FIELDS)))
 
 
 def preferred(figures: Iterable[Figure]) -> list[Figure]:
@@ -162,37 +223,19 @@ def is_country(origin: str) -> bool:
     return bool(origin) and origin not in AGGREGATE_ORIGINS
 
 
+def occupation_name(code: str) -> str:
+    return str(Occupation(code).label) if code in Occupation.values else code
+
+
 def _occupation(code: str) -> str:
-    return str(Occupation(code).label).lower() if code in Occupation.values else code
-
-
-def _select(
-    figures: Iterable[Figure],
-    *,
-    destination: str | None = None,
-    origin: str | None = None,
-    population: str,
-    occupation: str,
-    measure: str = Measure.STOCK,
-    year: int | None = None,
-) -> list[Figure]:
-    return [
-        f
-        for f in figures
-        if f.population == population
-        and f.occupation == occupation
-        and f.measure == measure
-        and (destination is None or f.destination == destination)
-        and (origin is None or f.origin == origin)
-        and (year is None or f.year == year)
-    ]
+    return occupation_name(code).lower()
 
 
 # -- indicators -------------------------------------------------------------------------------
 
 
 def foreign_trained(
-    figures: Sequence[Figure],
+    figures: FigureSet,
     destination: str,
     occupation: str,
     year: int,
@@ -200,8 +243,7 @@ def foreign_trained(
 ) -> Indicator:
     """The foreign-trained stock (or inflow): the figure for all origins, else the sum over the
     countries of origin."""
-    found = _select(
-        figures,
+    found = figures.select(
         destination=destination,
         population=Population.FOREIGN_TRAINED,
         occupation=occupation,
@@ -224,21 +266,15 @@ def foreign_trained(
                 % {"year": year, "count": len(by_origin)}
             ],
         )
-    return Indicator(
-        None,
-        [],
-        [
-            _("No foreign-trained %(occupation)s for %(year)s.")
-            % {"occupation": _occupation(occupation), "year": year}
-        ],
-    )
+    if measure == Measure.INFLOW:
+        message = _("No annual inflow of foreign-trained %(occupation)s for %(year)s.")
+    else:
+        message = _("No foreign-trained %(occupation)s for %(year)s.")
+    return Indicator(None, [], [message % {"occupation": _occupation(occupation), "year": year}])
 
 
-def total_stock(
-    figures: Sequence[Figure], destination: str, occupation: str, year: int
-) -> Indicator:
-    found = _select(
-        figures,
+def total_stock(figures: FigureSet, destination: str, occupation: str, year: int) -> Indicator:
+    found = figures.select(
         destination=destination,
         population=Population.TOTAL,
         occupation=occupation,
@@ -256,9 +292,7 @@ def total_stock(
     )
 
 
-def dependency(
-    figures: Sequence[Figure], destination: str, occupation: str, year: int
-) -> Indicator:
+def dependency(figures: FigureSet, destination: str, occupation: str, year: int) -> Indicator:
     """Foreign-trained stock ÷ total stock."""
     trained = foreign_trained(figures, destination, occupation, year)
     total = total_stock(figures, destination, occupation, year)
@@ -306,7 +340,7 @@ class SafeguardsLists:
 
 
 def safeguards_share(
-    figures: Sequence[Figure],
+    figures: FigureSet,
     destination: str,
     occupation: str,
     year: int,
@@ -324,8 +358,7 @@ def safeguards_share(
     listed = lists.listed(edition)
     by_origin = [
         f
-        for f in _select(
-            figures,
+        for f in figures.select(
             destination=destination,
             population=Population.FOREIGN_TRAINED,
             occupation=occupation,
@@ -367,7 +400,7 @@ def _plain(number: Decimal) -> str:
 
 
 def top_origins(
-    figures: Sequence[Figure],
+    figures: FigureSet,
     destination: str,
     occupation: str,
     year: int | None = None,
@@ -378,8 +411,7 @@ def top_origins(
     a year (the latest with figures by country of training when none is given)."""
     chosen = [
         f
-        for f in _select(
-            figures,
+        for f in figures.select(
             destination=destination,
             population=Population.FOREIGN_TRAINED,
             occupation=occupation,
@@ -390,7 +422,7 @@ def top_origins(
 
 
 def top_destinations(
-    figures: Sequence[Figure],
+    figures: FigureSet,
     origin: str,
     occupation: str,
     year: int | None = None,
@@ -399,8 +431,8 @@ def top_destinations(
 ) -> Ranking:
     """Where the personnel trained in a country are counted abroad: the destinations with the
     most, in a year (the latest with figures when none is given); `total` is all of them."""
-    chosen = _select(
-        figures, origin=origin, population=Population.FOREIGN_TRAINED, occupation=occupation
+    chosen = figures.select(
+        origin=origin, population=Population.FOREIGN_TRAINED, occupation=occupation
     )
     return _ranking(chosen, year, lambda f: f.destination, limit, occupation)
 
@@ -435,12 +467,12 @@ def _ranking(
     return Ranking(year, items, total, inputs)
 
 
-def abroad_by_year(figures: Sequence[Figure], origin: str, occupation: str) -> dict[int, Indicator]:
+def abroad_by_year(figures: FigureSet, origin: str, occupation: str) -> dict[int, Indicator]:
     """Per year, the personnel trained in `origin` counted abroad (the destinations that report
     them, together)."""
     found: dict[int, list[Figure]] = defaultdict(list)
-    for f in _select(
-        figures, origin=origin, population=Population.FOREIGN_TRAINED, occupation=occupation
+    for f in figures.select(
+        origin=origin, population=Population.FOREIGN_TRAINED, occupation=occupation
     ):
         found[f.year].append(f)
     return {

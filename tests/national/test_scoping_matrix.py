@@ -266,6 +266,15 @@ def cases() -> dict[str, Case]:
             {},
             staff_admin_post,
         ),
+        # -- profile
+        "backoffice:countries": ("get", b("countries/"), {}, staff),
+        "backoffice:country": ("get", b("countries/GHA/"), {}, staff),
+        "national:profile": (
+            "get",
+            lambda w: "/national/profile/",
+            {},
+            only({"fp_a", "contributor_a", "fp_b"}, anonymous=NOT_FOUND),
+        ),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
         "backoffice:stakeholder_report": (
             "get",

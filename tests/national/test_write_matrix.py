@@ -555,6 +555,10 @@ BY_METHOD = [
     "backoffice:register_export",
     "backoffice:stakeholder_reports",
     "backoffice:stakeholder_report",
+    # -- profile
+    "backoffice:countries",
+    "backoffice:country",
+    "national:profile",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
