@@ -24,14 +24,16 @@ destination), so a country's own word comes first for itself, and the OECD's for
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum, TextChoices
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from codemonitor.reference.countries import region_codes
 from codemonitor.reference.models import SafeguardsEdition, SafeguardsEntry
@@ -52,6 +54,8 @@ SOURCE_RULE = gettext_lazy(
 # Origin codes that stand for several countries: never a country of origin in a ranking or a
 # sum over origins. TOTAL is every origin together; the WHO regions and WORLD are groups.
 AGGREGATE_ORIGINS = frozenset({TOTAL_ORIGIN, "WORLD", "WLD", *region_codes()})
+# The origin of an input that is a sum over countries of origin added up by the database.
+SUM_OF_ORIGINS = "*"
 FIGURE_FIELDS = (
     "dataset",
     "destination_code",
@@ -96,19 +100,29 @@ class Figure:
 
     @property
     def dataset_label(self) -> str:
-        return str(Dataset(self.dataset).label) if self.dataset in Dataset.values else self.dataset
+        return _label(Dataset, self.dataset)
 
     @property
     def population_label(self) -> str:
-        return str(Population(self.population).label)
+        return _label(Population, self.population)
 
     @property
     def measure_label(self) -> str:
-        return str(Measure(self.measure).label)
+        return _label(Measure, self.measure)
 
     @property
     def occupation_label(self) -> str:
-        return occupation_name(self.occupation)
+        return _label(Occupation, self.occupation)
+
+
+def _label(choices: type[TextChoices], code: str) -> str:
+    """A code's label in the active language (a profile shows thousands: looked up once)."""
+    return _labels(choices, get_language() or "").get(code, code)
+
+
+@functools.cache
+def _labels(choices: type[TextChoices], language: str) -> dict[str, str]:
+    return {str(value): str(label) for value, label in choices.choices}
 
 
 @dataclass
@@ -162,8 +176,15 @@ class FigureSet:
     """Figures, indexed by (population, occupation, measure, year) so that a page computing
     many indicators from thousands of figures reads only the few each needs."""
 
-    def __init__(self, figures: Iterable[Figure]) -> None:
+    def __init__(
+        self,
+        figures: Iterable[Figure],
+        sums: dict[tuple[str, str, str, str, int], OriginSum] | None = None,
+    ) -> None:
         self.figures = list(figures)
+        # Sums over the countries of origin computed by the database (`for_destination`),
+        # for the years whose figures by origin were not read one by one.
+        self.sums = sums or {}
         self._index: dict[tuple[str, str, str, int], list[Figure]] = defaultdict(list)
         self._years: dict[tuple[str, str, str], set[int]] = defaultdict(set)
         for figure in self.figures:
@@ -200,6 +221,128 @@ class FigureSet:
             and (origin is None or f.origin == origin)
         ]
 
+    def origin_sum(
+        self, destination: str, population: str, occupation: str, measure: str, year: int
+    ) -> OriginSum | None:
+        """The figures over the countries of origin added up, from one source (the first in
+        SOURCE_ORDER that gives figures by origin that year): sources are never mixed in one
+        sum."""
+        known = self.sums.get((destination, population, occupation, measure, year))
+        if known is not None:
+            return known
+        by_dataset: dict[str, list[Figure]] = defaultdict(list)
+        for figure in self.select(
+            destination=destination,
+            population=population,
+            occupation=occupation,
+            measure=measure,
+            year=year,
+        ):
+            if is_country(figure.origin):
+                by_dataset[figure.dataset].append(figure)
+        if not by_dataset:
+            return None
+        dataset = min(by_dataset, key=_source_rank)
+        rows = by_dataset[dataset]
+        return OriginSum(dataset, sum((f.value for f in rows), Decimal(0)), len(rows), rows)
+
+    def listed_sum(
+        self, found: OriginSum, edition: SafeguardsEdition, countries: frozenset[str]
+    ) -> Decimal:
+        """The part of a sum over origins trained in `countries` (an edition of the list)."""
+        if found.rows or edition.year not in found.listed:
+            return sum((f.value for f in found.rows if f.origin in countries), Decimal(0))
+        return found.listed[edition.year]
+
+    @classmethod
+    def for_destination(
+        cls, destination: str, lists: SafeguardsLists, latest: int = 1
+    ) -> FigureSet:
+        """A destination's figures for a page, in three queries whatever their number: the
+        figures of all origins together; the sums over the countries of origin per source,
+        year and edition of the safeguards list (computed by the database); and the figures
+        by country of training of the latest year of each occupation (for the rankings)."""
+        mine = Statistic.objects.filter(destination_id=destination)
+        own = [
+            Figure(*row)
+            for row in mine.filter(origin_code__in=["", TOTAL_ORIGIN]).values_list(*FIGURE_FIELDS)
+        ]
+        by_origin = mine.exclude(origin_code__in=[*AGGREGATE_ORIGINS, ""])
+        listed = {
+            f"listed_{edition.year}": Sum(
+                "value", filter=Q(origin_code__in=sorted(lists.listed(edition)))
+            )
+            for edition in lists.editions
+        }
+        grouped: dict[tuple[str, str, str, str, int], list[OriginSum]] = defaultdict(list)
+        for found in by_origin.values(
+            "dataset", "population", "occupation", "measure", "year"
+        ).annotate(total=Sum("value"), count=Count("pk"), **listed):
+            row: dict[str, Any] = dict(found)
+            grouped[
+                destination, row["population"], row["occupation"], row["measure"], row["year"]
+            ].append(
+                OriginSum(
+                    row["dataset"],
+                    row["total"],
+                    row["count"],
+                    [],
+                    {
+                        edition.year: row[f"listed_{edition.year}"] or Decimal(0)
+                        for edition in lists.editions
+                    },
+                )
+            )
+        sums = {
+            key: min(found, key=lambda s: _source_rank(s.dataset)) for key, found in grouped.items()
+        }
+        years: dict[str, int] = {}
+        for _d, population, occupation, measure, year in sums:
+            if population == Population.FOREIGN_TRAINED and measure == Measure.STOCK:
+                years[occupation] = max(year, years.get(occupation, year))
+        rows: list[Figure] = []
+        if years:
+            wanted = Q()
+            for occupation, year in years.items():
+                wanted |= Q(occupation=occupation, year=year)
+            rows = [
+                Figure(*row)
+                for row in by_origin.filter(
+                    wanted, population=Population.FOREIGN_TRAINED, measure=Measure.STOCK
+                ).values_list(*FIGURE_FIELDS)
+            ]
+        chosen = cls(preferred([*own, *rows]), sums)
+        # The years read one by one are summed from their rows (the same rule, with inputs).
+        for figure in rows:
+            chosen.sums.pop(
+                (
+                    figure.destination,
+                    figure.population,
+                    figure.occupation,
+                    figure.measure,
+                    figure.year,
+                ),
+                None,
+            )
+        return chosen
+
+
+@dataclass
+class OriginSum:
+    """Figures over countries of origin added up: from which source, the sum, how many
+    countries, the figures themselves when they were read, and the part on each edition of
+    the safeguards list when the database added them up."""
+
+    dataset: str
+    total: Decimal
+    count: int
+    rows: list[Figure] = field(default_factory=list)
+    listed: dict[int, Decimal] = field(default_factory=dict)
+
+
+def _source_rank(dataset: str) -> int:
+    return SOURCE_ORDER.index(dataset) if dataset in SOURCE_ORDER else len(SOURCE_ORDER)
+
 
 def figures_of(statistics: QuerySet[Statistic]) -> FigureSet:
     """The figures of a queryset (one query), one per identity: the source SOURCE_ORDER
@@ -224,7 +367,7 @@ def is_country(origin: str) -> bool:
 
 
 def occupation_name(code: str) -> str:
-    return str(Occupation(code).label) if code in Occupation.values else code
+    return _label(Occupation, code)
 
 
 def _occupation(code: str) -> str:
@@ -253,17 +396,29 @@ def foreign_trained(
     total = [f for f in found if f.origin == TOTAL_ORIGIN]
     if total:
         return Indicator(total[0].value, [total[0]])
-    by_origin = [f for f in found if is_country(f.origin)]
-    if by_origin:
+    summed = figures.origin_sum(destination, Population.FOREIGN_TRAINED, occupation, measure, year)
+    if summed is not None:
+        inputs = summed.rows or [
+            Figure(
+                summed.dataset,
+                destination,
+                SUM_OF_ORIGINS,
+                Population.FOREIGN_TRAINED,
+                occupation,
+                measure,
+                year,
+                summed.total,
+            )
+        ]
         return Indicator(
-            sum((f.value for f in by_origin), Decimal(0)),
-            by_origin,
+            summed.total,
+            inputs,
             [
                 _(
                     "No figure of all origins together for %(year)s: the sum over %(count)s "
                     "countries of origin is used."
                 )
-                % {"year": year, "count": len(by_origin)}
+                % {"year": year, "count": summed.count}
             ],
         )
     if measure == Measure.INFLOW:
@@ -356,17 +511,10 @@ def safeguards_share(
         )
     basis = str(edition)
     listed = lists.listed(edition)
-    by_origin = [
-        f
-        for f in figures.select(
-            destination=destination,
-            population=Population.FOREIGN_TRAINED,
-            occupation=occupation,
-            year=year,
-        )
-        if is_country(f.origin)
-    ]
-    if not by_origin:
+    summed = figures.origin_sum(
+        destination, Population.FOREIGN_TRAINED, occupation, Measure.STOCK, year
+    )
+    if summed is None:
         return Indicator(
             None,
             [],
@@ -377,13 +525,12 @@ def safeguards_share(
             basis,
         )
     trained = foreign_trained(figures, destination, occupation, year)
-    on_list = [f for f in by_origin if f.origin in listed]
-    inputs = list({id(f): f for f in [*trained.inputs, *by_origin]}.values())
+    inputs = list({id(f): f for f in [*trained.inputs, *summed.rows]}.values())
     if not trained.value:
         return Indicator(None, inputs, trained.missing, basis)
-    value = sum((f.value for f in on_list), Decimal(0)) / trained.value
+    value = figures.listed_sum(summed, edition, listed) / trained.value
     missing = list(trained.missing)
-    given = sum((f.value for f in by_origin), Decimal(0))
+    given = summed.total
     if trained.inputs and trained.inputs[0].origin == TOTAL_ORIGIN and given < trained.value:
         missing.append(
             _(

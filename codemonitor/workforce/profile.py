@@ -144,11 +144,11 @@ def country_profile(country: MemberState) -> CountryProfile:
     authority = NationalAuthority.objects.filter(member_state_id=iso3).first()
     laws = _register(Law, iso3, ["-updated_at", "pk"])
     recruiters = _register(Recruiter, iso3, ["legal_name", "pk"])
-    here = figures_of(Statistic.objects.filter(destination_id=iso3))
+    lists = SafeguardsLists.load()
+    here = FigureSet.for_destination(iso3, lists)
     abroad = figures_of(
         Statistic.objects.filter(origin_id=iso3, population=Population.FOREIGN_TRAINED)
     )
-    lists = SafeguardsLists.load()
 
     as_destination: list[AsDestination] = []
     dependency_series: list[Series] = []

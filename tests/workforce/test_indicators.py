@@ -9,6 +9,7 @@ import pytest
 
 from codemonitor.reference.models import SafeguardsEdition, SafeguardsEntry
 from codemonitor.workforce.indicators import (
+    FigureSet,
     SafeguardsLists,
     abroad_by_year,
     bilateral_matrix,
@@ -123,3 +124,23 @@ def test_the_bilateral_matrix(figures) -> None:
         ("USA", "IND"): 900,
         ("IRL", "NGA"): 20,
     }
+
+
+def test_a_destinations_page_set_agrees_with_every_figure_read(figures, lists) -> None:
+    """FigureSet.for_destination adds up origins in the database: the same indicators."""
+    page = FigureSet.for_destination("GBR", lists)
+    assert len(page) < len(figures)
+    for year in (2020, 2021, 2022):
+        assert dependency(page, "GBR", "doctors", year).value == (
+            dependency(figures, "GBR", "doctors", year).value
+        )
+        assert safeguards_share(page, "GBR", "doctors", year, lists).value == (
+            safeguards_share(figures, "GBR", "doctors", year, lists).value
+        )
+        assert dependency(page, "GBR", "doctors", year).missing == (
+            dependency(figures, "GBR", "doctors", year).missing
+        )
+    assert top_origins(page, "GBR", "doctors").items == top_origins(figures, "GBR", "doctors").items
+    assert safeguards_share(page, "GBR", "doctors", 2020, lists).missing == (
+        safeguards_share(figures, "GBR", "doctors", 2020, lists).missing
+    )
