@@ -1,7 +1,8 @@
 """Benchmark: a Member State's profile page with 100,000 statistics loaded.
 
-    .venv/bin/python bench/profile.py                       # SQLite, in a temporary folder
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cm_profile_bench .venv/bin/python bench/profile.py
+    .venv/bin/python bench/profile.py            # SQLite, in a temporary folder
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cm_profile_bench \
+        .venv/bin/python bench/profile.py
 
 Makes a fresh database (SQLite: a new file; PostgreSQL: the named database dropped and created
 again), migrates it, loads the reference data, then bulk-inserts `--statistics` figures spread
