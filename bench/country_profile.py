@@ -1,8 +1,11 @@
 """Benchmark: a Member State's profile page with 100,000 statistics loaded.
 
-    .venv/bin/python bench/profile.py            # SQLite, in a temporary folder
+(Not `bench/profile.py`: a script's folder comes first on its path, and a `profile.py` there
+would stand in for the standard library's `profile`, which cProfile imports.)
+
+    .venv/bin/python bench/country_profile.py            # SQLite, in a temporary folder
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cm_profile_bench \
-        .venv/bin/python bench/profile.py
+        .venv/bin/python bench/country_profile.py
 
 Makes a fresh database (SQLite: a new file; PostgreSQL: the named database dropped and created
 again), migrates it, loads the reference data, then bulk-inserts `--statistics` figures spread
@@ -30,8 +33,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
-# This script's folder first on the path would make it the standard library's `profile`.
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
 RICH = "GBR"
