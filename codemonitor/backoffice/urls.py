@@ -1,6 +1,14 @@
 from django.urls import path
 
-from codemonitor.backoffice import laws, national, recruiters, registers, views, workforce
+from codemonitor.backoffice import (
+    countries,
+    laws,
+    national,
+    recruiters,
+    registers,
+    views,
+    workforce,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -76,6 +84,9 @@ urlpatterns = [
     path("workforce/files/<int:file_id>/", workforce.statistics_file, name="statistics_file"),
     path("workforce/statistics/", workforce.statistics_browse, name="statistics"),
     path("workforce/statistics.csv", workforce.statistics_export, name="statistics_export"),
+    # -- profile
+    path("countries/", countries.countries, name="countries"),
+    path("countries/<str:iso3>/", countries.country, name="country"),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"

@@ -34,6 +34,35 @@ REPORT_FIELDS: dict[str, frozenset[str]] = {
     "contact_email": frozenset({"text"}),
 }
 
+# What figure a numeric answer is, declared in the `statistic` column of the survey
+# (`measure=stock population=total occupation=doctors`). The vocabularies are the instrument's
+# own: the workforce app (above instruments) keeps the same values in `Measure`, `Population`
+# and `Occupation`, and a test checks that the two agree.
+STATISTIC_MEASURES = ("stock", "inflow")
+STATISTIC_POPULATIONS = ("total", "foreign_trained", "foreign_born", "foreign_citizens")
+STATISTIC_OCCUPATIONS = (
+    "doctors",
+    "nurses",
+    "midwives",
+    "nurses_midwives",
+    "dentists",
+    "pharmacists",
+)
+# The keys of a declaration; `measure`, `population` and `occupation` are required, `origin`
+# and `year` refer to other questions (`${name}`), `occupation` may too.
+STATISTIC_KEYS = ("measure", "population", "occupation", "origin", "year")
+# The bare word on the one integer question holding the reference year of the form's figures.
+STATISTIC_YEAR = "year"
+# Registers an answer feeds, declared in the `register` column: the kinds each may be.
+REGISTERS: dict[str, frozenset[str]] = {"laws": frozenset({"text"})}
+
+
+def statistic_reference(value: str) -> str | None:
+    """The question a declared value refers to (`${name}`), or None for a plain value."""
+    if value.startswith("${") and value.endswith("}"):
+        return value[2:-1]
+    return None
+
 
 @dataclass
 class Choice:
@@ -65,6 +94,12 @@ class Question:
     personal: bool = False
     # One of REPORT_FIELDS, or "".
     report_field: str = ""
+    # What figure the answer is ({key: value}, see STATISTIC_KEYS), or {} when it is none.
+    statistic: dict[str, str] = field(default_factory=dict)
+    # Whether this integer question holds the reference year of the form's statistics.
+    statistic_year: bool = False
+    # One of REGISTERS, or "".
+    register: str = ""
     children: list[Question] = field(default_factory=list)
 
     @property
@@ -209,6 +244,19 @@ class Form:
         return self._cached(  # type: ignore[no-any-return]
             "report_fields",
             lambda: {q.report_field: q.name for q in self.walk() if q.report_field},
+        )
+
+    def statistics(self) -> list[Question]:
+        """The questions whose answers are figures (declared in the `statistic` column)."""
+        return self._cached(  # type: ignore[no-any-return]
+            "statistics", lambda: [q for q in self.walk() if q.statistic]
+        )
+
+    def statistic_year(self) -> str:
+        """The question holding the reference year of the form's statistics, or ""."""
+        return self._cached(  # type: ignore[no-any-return]
+            "statistic_year",
+            lambda: next((q.name for q in self.walk() if q.statistic_year), ""),
         )
 
     def count_questions(self) -> int:

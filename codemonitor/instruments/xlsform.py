@@ -27,7 +27,20 @@ from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 
 from codemonitor.core.languages import LANGUAGES, language_from_header
 from codemonitor.instruments import expressions
-from codemonitor.instruments.schema import COUNTRIES_LIST, REPORT_FIELDS, Choice, Form, Question
+from codemonitor.instruments.schema import (
+    COUNTRIES_LIST,
+    REGISTERS,
+    REPORT_FIELDS,
+    STATISTIC_KEYS,
+    STATISTIC_MEASURES,
+    STATISTIC_OCCUPATIONS,
+    STATISTIC_POPULATIONS,
+    STATISTIC_YEAR,
+    Choice,
+    Form,
+    Question,
+    statistic_reference,
+)
 from codemonitor.instruments.workbooks import WorkbookRefused, workbook_open
 
 MAX_ROWS = 5000
@@ -102,6 +115,8 @@ SURVEY_COLUMNS = {
     "article",
     "personal_data",
     "report_field",
+    "statistic",
+    "register",
 }
 TRANSLATABLE = {"label", "hint", "required_message", "constraint_message"}
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "required", "read_only")
@@ -794,6 +809,7 @@ class _Checker:
         repeated, containers = _containers(root)
         self._check_expressions(sheet, repeated, containers, pending)
         self._check_report_fields(sheet, repeated, pending, choices)
+        self._check_statistics(sheet, root, pending, choices)
         return root
 
     def _check_report_fields(
@@ -864,6 +880,223 @@ class _Checker:
             else:
                 taken[wanted] = row.number
 
+    def _statistic(self, sheet: _Sheet, row: _Row, question: Question) -> None:
+        """Read the `statistic` cell: `key=value` pairs (spaces or `;` between them), or the
+        bare word `year`. What refers to other questions is checked once all are read."""
+        text = row.cells.get("statistic", "").strip()
+        if not text:
+            return
+        words = [word for word in re.split(r"[\s;]+", text) if word]
+        if words == [STATISTIC_YEAR]:
+            if question.kind != "integer":
+                self.collector.error(
+                    sheet,
+                    row.number,
+                    "statistic",
+                    # Translators: year and integer are XLSForm words, not to be translated.
+                    _("the reference year (year) must be an integer question"),
+                )
+            else:
+                question.statistic_year = True
+            return
+        if question.kind not in {"integer", "decimal"}:
+            self.collector.error(
+                sheet,
+                row.number,
+                "statistic",
+                # Translators: integer and decimal are XLSForm types, not to be translated.
+                _("a statistic must be an integer or decimal question"),
+            )
+            return
+        allowed = {
+            "measure": STATISTIC_MEASURES,
+            "population": STATISTIC_POPULATIONS,
+            "occupation": STATISTIC_OCCUPATIONS,
+        }
+        declared: dict[str, str] = {}
+        ok = True
+        for word in words:
+            key, equals, value = word.partition("=")
+            key, value = key.strip().lower(), value.strip()
+            problem = ""
+            if not equals or not value:
+                problem = _("'%(word)s' is not key=value (e.g. measure=stock)") % {"word": word}
+            elif key not in STATISTIC_KEYS:
+                problem = _("'%(key)s' is not a statistic key (allowed: %(allowed)s)") % {
+                    "key": key,
+                    "allowed": ", ".join(STATISTIC_KEYS),
+                }
+            elif key in declared:
+                problem = _("'%(key)s' is given twice") % {"key": key}
+            elif key in {"origin", "year"} and statistic_reference(value) is None:
+                problem = _("%(key)s must name a question, as ${name}") % {"key": key}
+            elif (
+                key in allowed and statistic_reference(value) is None and value not in allowed[key]
+            ):
+                problem = _("'%(value)s' is not a %(key)s (allowed: %(allowed)s)") % {
+                    "value": value,
+                    "key": key,
+                    "allowed": ", ".join(allowed[key]),
+                }
+            elif key in {"measure", "population"} and statistic_reference(value) is not None:
+                problem = _("%(key)s must be one of %(allowed)s") % {
+                    "key": key,
+                    "allowed": ", ".join(allowed[key]),
+                }
+            if problem:
+                ok = False
+                self.collector.error(sheet, row.number, "statistic", problem)
+            else:
+                declared[key] = value
+        missing = [key for key in ("measure", "population", "occupation") if key not in declared]
+        if ok and missing:
+            ok = False
+            self.collector.error(
+                sheet,
+                row.number,
+                "statistic",
+                _("the statistic needs %(keys)s") % {"keys": ", ".join(missing)},
+            )
+        if ok and declared.get("population") == "total" and "origin" in declared:
+            ok = False
+            self.collector.error(
+                sheet,
+                row.number,
+                "statistic",
+                _("a total population has no origin: origin applies to the foreign ones"),
+            )
+        if ok:
+            question.statistic = declared
+
+    def _check_statistics(
+        self,
+        sheet: _Sheet,
+        root: list[Question],
+        pending: list[tuple[Question, _Row]],
+        choices: dict[str, list[Choice]],
+    ) -> None:
+        """What statistics refer to: questions of the right type in the same repeat; one
+        reference year, outside repeats; each fixed figure declared once; the register column."""
+        paths = _repeat_paths(root)
+        by_name = {question.name: question for question, _row in pending}
+        year_row = 0
+        figures: dict[tuple[str, ...], int] = {}
+        for question, row in pending:
+            if question.register:
+                if question.register not in REGISTERS:
+                    self.collector.error(
+                        sheet,
+                        row.number,
+                        "register",
+                        _("'%(value)s' is not a register (allowed: %(allowed)s)")
+                        % {"value": question.register, "allowed": ", ".join(sorted(REGISTERS))},
+                    )
+                elif question.kind not in REGISTERS[question.register]:
+                    self.collector.error(
+                        sheet,
+                        row.number,
+                        "register",
+                        _("the register '%(value)s' must be a question of type %(types)s")
+                        % {
+                            "value": question.register,
+                            "types": ", ".join(sorted(REGISTERS[question.register])),
+                        },
+                    )
+            if question.statistic_year:
+                if year_row:
+                    self.collector.error(
+                        sheet,
+                        row.number,
+                        "statistic",
+                        _("the reference year is already given to row %(row)s") % {"row": year_row},
+                    )
+                elif paths.get(question.name):
+                    self.collector.error(
+                        sheet,
+                        row.number,
+                        "statistic",
+                        _("the reference year cannot be inside a repeat"),
+                    )
+                else:
+                    year_row = row.number
+            if not question.statistic:
+                continue
+            own_path = paths.get(question.name, ())
+            for key in ("occupation", "origin", "year"):
+                name = statistic_reference(question.statistic.get(key, ""))
+                if name is None:
+                    continue
+                problem = self._statistic_reference(
+                    key, name, by_name.get(name), own_path, paths, choices
+                )
+                if problem:
+                    self.collector.error(sheet, row.number, "statistic", problem)
+            fixed = tuple(question.statistic.get(key, "") for key in STATISTIC_KEYS)
+            if not any(statistic_reference(value) for value in fixed):
+                if fixed in figures:
+                    self.collector.error(
+                        sheet,
+                        row.number,
+                        "statistic",
+                        _("the same figure is already declared in row %(row)s")
+                        % {"row": figures[fixed]},
+                    )
+                else:
+                    figures[fixed] = row.number
+
+    @staticmethod
+    def _statistic_reference(
+        key: str,
+        name: str,
+        target: Question | None,
+        own_path: tuple[str, ...],
+        paths: dict[str, tuple[str, ...]],
+        choices: dict[str, list[Choice]],
+    ) -> str:
+        """What is wrong with a statistic's reference to another question, or ""."""
+        if target is None:
+            return _("%(key)s refers to ${%(name)s}, which is not a question of the form") % {
+                "key": key,
+                "name": name,
+            }
+        target_path = paths.get(name, ())
+        if key == "year":
+            if target.kind != "integer":
+                return _("the year ${%(name)s} must be an integer question") % {"name": name}
+            if own_path[: len(target_path)] != target_path:
+                return _("the year ${%(name)s} is in another repeat") % {"name": name}
+            return ""
+        if target_path != own_path:
+            return _("%(key)s refers to ${%(name)s}, which is not in the same repeat") % {
+                "key": key,
+                "name": name,
+            }
+        if target.kind != "select_one":
+            return _("%(key)s refers to ${%(name)s}, which must be a select_one") % {
+                "key": key,
+                "name": name,
+            }
+        if key == "origin" and target.list_name != COUNTRIES_LIST:
+            return _("the origin ${%(name)s} must choose from the list %(list)s") % {
+                "name": name,
+                "list": COUNTRIES_LIST,
+            }
+        if key == "occupation":
+            unknown = [
+                choice.name
+                for choice in choices.get(target.list_name, [])
+                if choice.name not in STATISTIC_OCCUPATIONS
+            ]
+            if unknown:
+                return _(
+                    "the choices of ${%(name)s} must be occupations (%(allowed)s), not %(unknown)s"
+                ) % {
+                    "name": name,
+                    "allowed": ", ".join(STATISTIC_OCCUPATIONS),
+                    "unknown": ", ".join(unknown[:5]),
+                }
+        return ""
+
     def _question(
         self, sheet: _Sheet, row: _Row, type_text: str, choices: dict[str, list[Choice]]
     ) -> Question | None:
@@ -926,7 +1159,9 @@ class _Checker:
             article=cells.get("article", ""),
             personal=bool(personal) and pyxform_aliases.yes_no.get(personal, False),
             report_field=cells.get("report_field", "").strip(),
+            register=cells.get("register", "").strip(),
         )
+        self._statistic(sheet, row, question)
         if kind == "calculate" and not question.calculation:
             self.collector.error(
                 sheet,
@@ -1315,6 +1550,18 @@ def _containers(root: list[Question]) -> tuple[set[str], dict[str, str]]:
             containers[child.name] = node.name
             stack.append((child, inside or node.kind == "repeat"))
     return repeated, containers
+
+
+def _repeat_paths(root: list[Question]) -> dict[str, tuple[str, ...]]:
+    """For each question, the names of the repeats that contain it, outermost first."""
+    paths: dict[str, tuple[str, ...]] = {}
+    stack: list[tuple[Question, tuple[str, ...]]] = [(node, ()) for node in root]
+    while stack:
+        node, path = stack.pop()
+        paths[node.name] = path
+        inner = (*path, node.name) if node.kind == "repeat" else path
+        stack.extend((child, inner) for child in node.children)
+    return paths
 
 
 def _expression_message(error: expressions.ExpressionError) -> str:

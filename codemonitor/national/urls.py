@@ -1,6 +1,6 @@
 from django.urls import path
 
-from codemonitor.national import laws, recruiters, views
+from codemonitor.national import laws, profile, recruiters, views
 from codemonitor.reporting.page_views import page_urlpatterns
 
 app_name = "national"
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("contributors/", views.contributors, name="contributors"),
     path("authority/", views.authority, name="authority"),
+    path("profile/", profile.profile, name="profile"),  # -- profile
     path(
         "contributors/<int:user_id>/remove/",
         views.contributor_remove_view,

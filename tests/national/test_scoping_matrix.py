@@ -410,6 +410,15 @@ def cases() -> dict[str, Case]:
         ),
         "backoffice:statistics": ("get", b("workforce/statistics/"), {}, staff),
         "backoffice:statistics_export": ("get", b("workforce/statistics.csv"), {}, staff),
+        # -- profile
+        "backoffice:countries": ("get", b("countries/"), {}, staff),
+        "backoffice:country": ("get", b("countries/GHA/"), {}, staff),
+        "national:profile": (
+            "get",
+            lambda w: "/national/profile/",
+            {},
+            only({"fp_a", "contributor_a", "fp_b"}, anonymous=NOT_FOUND),
+        ),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
         "backoffice:stakeholder_report": (
             "get",

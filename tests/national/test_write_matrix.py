@@ -721,6 +721,10 @@ BY_METHOD = [
     "backoffice:statistics_file",
     "backoffice:statistics",
     "backoffice:statistics_export",
+    # -- profile
+    "backoffice:countries",
+    "backoffice:country",
+    "national:profile",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",

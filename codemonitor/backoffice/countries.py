@@ -1,0 +1,25 @@
+"""Member States' profiles for the Secretariat: the list of countries with what each has, and
+one country's profile (its authority, laws, recruiters and migration figures)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from codemonitor.accounts.access import secretariat_required
+from codemonitor.reference.models import MemberState
+from codemonitor.workforce.profile import countries_overview, country_profile
+
+
+@require_safe
+@secretariat_required
+def countries(request: HttpRequest) -> HttpResponse:
+    return render(request, "backoffice/countries.html", {"rows": countries_overview()})
+
+
+@require_safe
+@secretariat_required
+def country(request: HttpRequest, iso3: str) -> HttpResponse:
+    state = get_object_or_404(MemberState, pk=iso3.upper()[:3])
+    return render(request, "backoffice/country.html", {"profile": country_profile(state)})
