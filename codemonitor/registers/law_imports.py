@@ -492,6 +492,7 @@ def law_import_apply(*, register_import: RegisterImport, user: User) -> dict[str
         except LawRefused:
             counts[REFUSED] += 1  # the register changed since the preview
             continue
+        is_new = law is None
         if law is None:
             law = Law(
                 member_state_id=country,
@@ -512,6 +513,13 @@ def law_import_apply(*, register_import: RegisterImport, user: User) -> dict[str
             updated.append(law.pk)
             counts[UPDATE] += 1
         law_record_history(law, user=user, note=note)
+        # Each entry's own trail says it came from this file; the file's entry sums it up.
+        audit_log(
+            action=Action.LAW_CREATED if is_new else Action.LAW_CHANGED,
+            target=law,
+            actor=user,
+            data={"country": country, "import": held.pk, "source": EntrySource.IMPORT.value},
+        )
     held.state = RegisterImport.State.APPLIED
     held.applied_at = timezone.now()
     held.summary = {**held.summary, "applied": counts}
@@ -533,7 +541,7 @@ def law_import_apply(*, register_import: RegisterImport, user: User) -> dict[str
 
 
 def law_record_history(law: Law, *, user: User, note: str) -> None:
-    """The history snapshot of an imported entry: the file's one audit entry says the rest."""
+    """The history snapshot of an imported entry."""
     LawChange.objects.create(law=law, data=law_snapshot(law), changed_by=user, note=note[:300])
 
 

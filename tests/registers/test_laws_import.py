@@ -9,7 +9,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from codemonitor.core.audit import Action
+from codemonitor.core.audit import Action, audit_trail
 from codemonitor.core.models import AuditEntry
 from codemonitor.registers.law_imports import (
     LawImportRefused,
@@ -188,3 +188,12 @@ def test_control_characters_in_a_file_are_not_stored(people) -> None:
     assert held.rows[-1]["action"] == "create"
     assert held.rows[-1]["data"]["number"] == "N1"
     assert "\x00" not in str(held.rows) and "\x01" not in str(held.summary)
+
+
+def test_each_imported_entry_has_its_own_audit_entry(people) -> None:
+    """An entry's own trail says it came from the file, not only the file's summary entry."""
+    law_import_apply(register_import=read(GOOD.encode(), people["fp_a"]), user=people["fp_a"])
+    laws = Law.objects.filter(member_state_id="GHA")
+    assert laws.count() == 2
+    for law in laws:
+        assert [entry.action for entry in audit_trail(law)] == [Action.LAW_CREATED.value]
