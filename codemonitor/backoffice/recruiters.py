@@ -207,5 +207,5 @@ def recruiter_import_page(request: HttpRequest, import_id: int) -> HttpResponse:
             done=reverse("backoffice:recruiters"),
             upload=reverse("backoffice:recruiter_import"),
         ),
-        context={},
+        context={"may_write": user.is_secretariat_admin},
     )

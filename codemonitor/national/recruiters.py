@@ -191,7 +191,7 @@ def recruiter_import_page(request: HttpRequest, import_id: int) -> HttpResponse:
             done=reverse("national:recruiters"),
             upload=reverse("national:recruiter_import"),
         ),
-        context={"account": user},
+        context={"account": user, "may_write": True},
     )
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from codemonitor.accounts.models import User
 from codemonitor.core.audit import Action, audit_log
-from codemonitor.core.text import text_folded, text_plain
+from codemonitor.core.text import CONTROL, text_folded, text_plain
 from codemonitor.registers.models import EntrySource, Recruiter, RecruiterChange, Validation
 
 # The fields of an entry, as a form, an import and a snapshot know them.
@@ -70,7 +70,7 @@ class RecruiterRefused(ValueError):
 
 def licence_key(number: str) -> str:
     """A licence number as compared: upper case, without spaces, dots, dashes or slashes."""
-    return _LICENCE_NOISE.sub("", str(number or "")).upper()
+    return _LICENCE_NOISE.sub("", CONTROL.sub("", str(number or ""))).upper()
 
 
 def other_names_split(value: str | Iterable[str] | None) -> list[str]:
