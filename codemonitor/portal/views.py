@@ -120,5 +120,7 @@ def recruiter_lookup_view(request: HttpRequest) -> HttpResponse:
         request, "portal/recruiters.html", context, status=400 if form.errors else 200
     )
     if not form.errors:
-        patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+        # Kept by the browser only: the page carries the language form's CSRF token and may
+        # set its cookie, which a shared cache must never hand to someone else.
+        patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
     return response

@@ -193,7 +193,7 @@ def test_the_public_lookup_shows_validated_entries_only(people) -> None:
     assert "Revoked: the authority withdrew the licence" in html
     assert "is outside these dates" in html
     cache = {part.strip() for part in response["Cache-Control"].split(",")}
-    assert cache == {"public", "max-age=300"}
+    assert cache == {"private", "max-age=300"}
     # The licence number however it is written; words without their accents; one country.
     assert "Accra Health" in client.get("/recruiters/", {"q": "ra 12 2020"}).content.decode()
     assert "Accra Health" in client.get("/recruiters/", {"q": "staffing ACCRÁ"}).content.decode()
