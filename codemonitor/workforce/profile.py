@@ -12,15 +12,18 @@ is decided by the views (`registers.access.register_reader`).
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.utils.safestring import SafeString
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 
-from codemonitor.reference.models import MemberState
+from codemonitor.reference.models import MemberState, SafeguardsEntry
 from codemonitor.reference.names import country_labels
 from codemonitor.registers.models import Law, NationalAuthority, Recruiter, Validation
 from codemonitor.workforce.charts import Series, bar_chart, line_chart
@@ -45,6 +48,8 @@ from codemonitor.workforce.models import TOTAL_ORIGIN, Measure, Occupation, Popu
 
 # Entries of each register listed on the profile (the counts are of all of them).
 LISTED = 50
+# How long a drawn migration section is kept (a new version of the figures draws it again).
+SECTION_SECONDS = 24 * 3600
 TOP = 10
 
 
@@ -106,11 +111,10 @@ class Register:
 
 
 @dataclass
-class CountryProfile:
+class MigrationProfile:
+    """A country's migration figures both ways, with their charts (the heavy part)."""
+
     country: MemberState
-    authority: NationalAuthority | None
-    laws: Register
-    recruiters: Register
     as_destination: list[AsDestination]
     as_origin: list[AsOrigin]
     dependency_chart: SafeString
@@ -123,6 +127,16 @@ class CountryProfile:
     @property
     def has_statistics(self) -> bool:
         return bool(self.as_destination or self.as_origin)
+
+
+@dataclass
+class CountryProfile:
+    country: MemberState
+    authority: NationalAuthority | None
+    laws: Register
+    recruiters: Register
+    # The migration section, drawn (see `migration_section`).
+    migration: SafeString
 
 
 def _register(model: type[Law] | type[Recruiter], country: str, order: list[str]) -> Register:
@@ -139,11 +153,46 @@ def _register(model: type[Law] | type[Recruiter], country: str, order: list[str]
 def country_profile(country: MemberState) -> CountryProfile:
     """Everything about one Member State (see the module), in the active language."""
     iso3 = country.pk
+    return CountryProfile(
+        country=country,
+        authority=NationalAuthority.objects.filter(member_state_id=iso3).first(),
+        laws=_register(Law, iso3, ["-updated_at", "pk"]),
+        recruiters=_register(Recruiter, iso3, ["legal_name", "pk"]),
+        migration=migration_section(country),
+    )
+
+
+def statistics_version(country: MemberState) -> str:
+    """What the migration section of a country is drawn from, in one word: its figures (how
+    many, the latest change, both ways) and the safeguards list's editions. Any import, NRI
+    validation or removal changes it."""
+    figures = Statistic.objects.filter(Q(destination_id=country.pk) | Q(origin_id=country.pk))
+    seen = figures.aggregate(count=Count("pk"), last=Max("updated_at"))
+    lists = SafeguardsEntry.objects.aggregate(count=Count("pk"), last=Max("edition_id"))
+    return f"{seen['count']}.{seen['last']}.{lists['count']}.{lists['last']}.{country.name}"
+
+
+def migration_section(country: MemberState) -> SafeString:
+    """The migration section of a country's profile, in the active language, drawn once per
+    version of its figures and kept in the cache (the section is the profile's heavy part:
+    thousands of figures made into tables and charts)."""
+    language = get_language() or "en"
+    version = hashlib.sha256(statistics_version(country).encode()).hexdigest()[:24]
+    key = f"workforce.profile.{country.pk}.{language}.{version}"
+    html: str | None = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "workforce/_migration.html", {"migration": country_migration(country)}
+        )
+        cache.set(key, html, SECTION_SECONDS)
+    return mark_safe(html)  # noqa: S308 (drawn by the template engine, escaped there)
+
+
+def country_migration(country: MemberState) -> MigrationProfile:
+    """A country's migration figures as a destination and as an origin, with the charts."""
+    iso3 = country.pk
     names = country_labels(get_language() or "en")
     rtl = get_language_bidi()
-    authority = NationalAuthority.objects.filter(member_state_id=iso3).first()
-    laws = _register(Law, iso3, ["-updated_at", "pk"])
-    recruiters = _register(Recruiter, iso3, ["legal_name", "pk"])
     lists = SafeguardsLists.load()
     here = FigureSet.for_destination(iso3, lists)
     abroad = figures_of(
@@ -189,11 +238,8 @@ def country_profile(country: MemberState) -> CountryProfile:
         (f for f in here if f.origin in {"", TOTAL_ORIGIN}),
         key=lambda f: (f.occupation, f.population, f.measure, f.year),
     )
-    return CountryProfile(
+    return MigrationProfile(
         country=country,
-        authority=authority,
-        laws=laws,
-        recruiters=recruiters,
         as_destination=as_destination,
         as_origin=as_origin,
         dependency_chart=line_chart(
