@@ -12,14 +12,20 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from codemonitor.accounts.access import secretariat_admin, secretariat_required, secretariat_user
+from codemonitor.accounts.access import (
+    secretariat_admin,
+    secretariat_admin_required,
+    secretariat_required,
+    secretariat_user,
+)
 from codemonitor.core.text import text_plain
 from codemonitor.reference.models import MemberState
-from codemonitor.registers.access import entry_for, register_validator
+from codemonitor.registers.access import entry_for, register_validator, writable_country
 from codemonitor.registers.forms import LawImportForm, LawReturnForm
 from codemonitor.registers.law_imports import (
     LawImportRefused,
@@ -28,6 +34,7 @@ from codemonitor.registers.law_imports import (
     law_import_read,
     law_import_template,
 )
+from codemonitor.registers.law_views import law_document_response, law_form_page
 from codemonitor.registers.laws import LawRefused, law_return, law_validate, laws_csv
 from codemonitor.registers.models import ImportKind, Law, RegisterImport
 from codemonitor.registers.selectors import (
@@ -37,7 +44,6 @@ from codemonitor.registers.selectors import (
     law_pending,
     law_search,
 )
-from codemonitor.reporting.documents import download_name
 
 PAGE_SIZE = 50
 
@@ -126,14 +132,43 @@ def law_document(request: HttpRequest, law_id: int) -> FileResponse:
         raise Http404
     entry, _user = entry_for(request, Law, law_id)
     assert isinstance(entry, Law)
-    if not entry.document:
+    return law_document_response(entry)
+
+
+@require_http_methods(["GET", "POST"])
+@secretariat_admin_required
+def law_add(request: HttpRequest) -> HttpResponse:
+    """The Secretariat adds an entry for a Member State chosen in the address (`?country=`)."""
+    country = str(request.GET.get("country", "")).upper()[:3]
+    if not country.isalpha():
         raise Http404
-    filename, content_type = download_name(entry.document_name, entry.document_type)
-    response = FileResponse(
-        entry.document.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    state, user = writable_country(request, country)
+    return law_form_page(
+        request,
+        user=user,
+        country=state.pk,
+        law=None,
+        template="registers/law_form_page.html",
+        done=lambda saved: reverse("backoffice:law", args=[saved.pk]),
+        context={"back_url": f"{reverse('backoffice:laws')}?country={state.pk}", "country": state},
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+
+
+@require_http_methods(["GET", "POST"])
+@secretariat_admin_required
+def law_edit(request: HttpRequest, law_id: int) -> HttpResponse:
+    """The Secretariat corrects an entry (its validation stays as it is)."""
+    entry, user = entry_for(request, Law, law_id, write=True)
+    assert isinstance(entry, Law)
+    return law_form_page(
+        request,
+        user=user,
+        country=entry.member_state_id,
+        law=entry,
+        template="registers/law_form_page.html",
+        done=lambda saved: reverse("backoffice:law", args=[saved.pk]),
+        context={"back_url": reverse("backoffice:law", args=[entry.pk])},
+    )
 
 
 # -- import ------------------------------------------------------------------------------------

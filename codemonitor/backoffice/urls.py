@@ -60,7 +60,9 @@ urlpatterns = [
         laws.laws_import_decide,
         name="laws_import_decide",
     ),
+    path("registers/laws/add/", laws.law_add, name="law_add"),
     path("registers/laws/<int:law_id>/", laws.law, name="law"),
+    path("registers/laws/<int:law_id>/edit/", laws.law_edit, name="law_edit"),
     path("registers/laws/<int:law_id>/document/", laws.law_document, name="law_document"),
     path("registers/laws/<int:law_id>/<str:decision>/", laws.law_decision, name="law_decision"),
     # -- recruiters

@@ -9,8 +9,6 @@ country; another country's entry is 404.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -25,10 +23,7 @@ from codemonitor.core.languages import active as active_language
 from codemonitor.core.text import text_plain
 from codemonitor.registers.access import entry_for, register_writer
 from codemonitor.registers.forms import (
-    LawForm,
     LawImportForm,
-    event_formset,
-    event_initial,
 )
 from codemonitor.registers.law_imports import (
     LawImportRefused,
@@ -37,12 +32,9 @@ from codemonitor.registers.law_imports import (
     law_import_read,
     law_import_template,
 )
+from codemonitor.registers.law_views import law_document_response, law_form_page
 from codemonitor.registers.laws import (
-    LawRefused,
-    law_create,
-    law_document_attach,
     law_remove,
-    law_update,
 )
 from codemonitor.registers.models import ImportKind, Law, RegisterImport
 from codemonitor.registers.selectors import (
@@ -54,7 +46,6 @@ from codemonitor.registers.selectors import (
     law_report_answers,
     law_search,
 )
-from codemonitor.reporting.documents import DocumentRefused, document_check, download_name
 
 PAGE_SIZE = 50
 
@@ -114,100 +105,24 @@ def laws(request: HttpRequest) -> HttpResponse:
 def _form_page(
     request: HttpRequest, user: User, law: Law | None, answer_id: str = ""
 ) -> HttpResponse:
-    """Adding (no `law`) or changing an entry: one form, its events, its document."""
+    """Adding (no `law`) or changing an entry of the user's country."""
     country = str(user.member_state_id)
     answer = None
     if law is None and answer_id:
         answer = law_report_answer(country, int(answer_id)) if answer_id.isdigit() else None
         if answer is None:
             raise Http404
-    if request.method == "POST":
-        form = LawForm(request.POST, request.FILES, country=country, law=law)
-        events = event_formset(request.POST)
-    else:
-        initial: dict[str, Any] = LawForm.initial_of(law) if law else {}
-        if answer is not None:
-            first_line = answer.text.strip().splitlines()[0] if answer.text.strip() else ""
-            initial = {"title": first_line[:500], "abstract": answer.text[:20_000]}
-        form = LawForm(initial=initial, country=country, law=law)
-        events = event_formset(initial=event_initial(law))
-    if request.method == "POST" and form.is_valid() and events.is_valid():
-        upload = form.cleaned_data.get("document")
-        try:
-            if upload is not None:
-                document_check(upload, max_bytes=_document_limit())
-            data = form.law_input(events.events())
-            note = text_plain(form.cleaned_data.get("note") or "", limit=300)
-            if law is None:
-                law = law_create(
-                    member_state_id=country,
-                    data=data,
-                    user=user,
-                    source_report=answer.report if answer else None,
-                    source_question=answer.question if answer else "",
-                    note=note,
-                )
-                messages.success(
-                    request, _("The entry is added; the WHO Secretariat will validate it.")
-                )
-            else:
-                law = law_update(law=law, data=data, user=user, note=note)
-                messages.success(
-                    request, _("The entry is saved; the WHO Secretariat will validate it.")
-                )
-            if upload is not None:
-                law = law_document_attach(law=law, upload=upload, user=user, note=note)
-        except DocumentRefused as refused:
-            form.add_error("document", str(refused))
-        except LawRefused as refused:
-            form.add_error(refused.field if refused.field in form.fields else None, refused.message)
-        else:
-            return redirect("national:law", law_id=law.pk)
-    invalid = request.method == "POST"
-    return render(
+    back = reverse("national:law", args=[law.pk]) if law else reverse("national:laws")
+    return law_form_page(
         request,
-        "national/law_form.html",
-        {
-            "account": user,
-            "law": law,
-            "form": form,
-            "events": events,
-            "answer": answer,
-            "errors": _error_summary(form, events) if invalid else [],
-        },
-        status=400 if invalid else 200,
+        user=user,
+        country=country,
+        law=law,
+        answer=answer,
+        template="registers/law_form_page.html",
+        done=lambda saved: reverse("national:law", args=[saved.pk]),
+        context={"account": user, "back_url": back},
     )
-
-
-def _document_limit() -> int:
-    from django.conf import settings
-
-    return int(settings.DOCUMENT_MAX_BYTES)
-
-
-def _error_summary(form: LawForm, events: Any) -> list[tuple[str, str, str]]:
-    """(field id, label, message) of every error, for the summary above the form."""
-    found = [
-        (
-            form[name].id_for_label if name in form.fields else "",
-            str(form[name].label) if name in form.fields else "",
-            str(message),
-        )
-        for name, messages_ in form.errors.items()
-        for message in messages_
-    ]
-    for number, event_form in enumerate(events.forms, start=1):
-        for name, messages_ in event_form.errors.items():
-            for message in messages_:
-                found.append(
-                    (
-                        event_form[name].id_for_label if name in event_form.fields else "",
-                        _("Event %(number)s") % {"number": number},
-                        str(message),
-                    )
-                )
-    found.extend(("", _("Events"), str(message)) for message in events.non_form_errors())
-    return found
 
 
 @require_http_methods(["GET", "POST"])
@@ -246,19 +161,7 @@ def law_remove_view(request: HttpRequest, law_id: int) -> HttpResponse:
 @require_safe
 def law_document(request: HttpRequest, law_id: int) -> FileResponse:
     law, _user = _law(request, law_id)
-    return document_response(law)
-
-
-def document_response(law: Law) -> FileResponse:
-    """The full text, always as a download of the kind found in its content."""
-    if not law.document:
-        raise Http404
-    filename, content_type = download_name(law.document_name, law.document_type)
-    response = FileResponse(
-        law.document.open("rb"), as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return law_document_response(law)
 
 
 @require_safe

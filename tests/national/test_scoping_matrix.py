@@ -498,6 +498,13 @@ def cases() -> dict[str, Case]:
             staff_admin_post,
         ),
         "backoffice:law": ("get", lambda w: f"/backoffice/registers/laws/{w['law']}/", {}, staff),
+        "backoffice:law_add": ("get", b("registers/laws/add/?country=GHA"), {}, staff_admin_post),
+        "backoffice:law_edit": (
+            "get",
+            lambda w: f"/backoffice/registers/laws/{w['law']}/edit/",
+            {},
+            staff_admin_post,
+        ),
         "backoffice:law_document": (
             "get",
             lambda w: f"/backoffice/registers/laws/{w['law']}/document/",

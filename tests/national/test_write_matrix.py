@@ -279,6 +279,12 @@ def writes() -> dict[str, Write]:
         "backoffice:law_decision": Write(
             fixed(lambda w: f"/backoffice/registers/laws/{w['law']}/validate/"), staff_admin
         ),
+        "backoffice:law_add": Write(
+            lambda w, p: ("/backoffice/registers/laws/add/?country=GHA", law_form(p)), staff_admin
+        ),
+        "backoffice:law_edit": Write(
+            lambda w, p: (f"/backoffice/registers/laws/{w['law']}/edit/", law_form(p)), staff_admin
+        ),
     }
     return {
         **laws,

@@ -162,3 +162,28 @@ def test_bad_queries_never_break_the_search(clients) -> None:
     for query in queries:
         assert clients["analyst"].get(f"/backoffice/registers/laws/?{query}").status_code == 200
         assert clients["fp_a"].get(f"/national/laws/?{query}").status_code == 200
+
+
+def test_the_secretariat_adds_and_corrects_an_entry(clients, people) -> None:
+    """An administrator adds an entry for a country and corrects a country's entry; the
+    source says it was the Secretariat, and a correction keeps the entry's validation."""
+    admin = clients["admin"]
+    assert admin.get("/backoffice/registers/laws/add/?country=ZZZ").status_code == 404
+    response = admin.post(
+        "/backoffice/registers/laws/add/?country=FRA", form_data(title="Code de la santé")
+    )
+    added = Law.objects.get(title="Code de la santé")
+    assert response.status_code == 302 and added.member_state_id == "FRA"
+    assert added.source == "secretariat"
+    law = make_law(people["fp_a"], title="Health Act")
+    admin.post(f"/backoffice/registers/laws/{law.pk}/validate/")
+    response = admin.post(
+        f"/backoffice/registers/laws/{law.pk}/edit/", form_data(title="Health Act", number="")
+    )
+    assert response.status_code == 302
+    response = admin.post(f"/backoffice/registers/laws/{law.pk}/edit/", form_data(title=""))
+    assert response.status_code == 400
+    law.refresh_from_db()
+    assert (law.title, law.validation) == ("Health Act", Validation.VALIDATED)
+    assert clients["analyst"].get(f"/backoffice/registers/laws/{law.pk}/edit/").status_code == 404
+    assert clients["fp_a"].get(f"/backoffice/registers/laws/{law.pk}/edit/").status_code == 404
