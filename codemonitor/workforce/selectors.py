@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
@@ -104,6 +105,7 @@ def statistics_rows(statistics: QuerySet[Statistic]) -> Iterator[list[object]]:
     )
     for row in rows.iterator(chunk_size=2000):
         (destination_code, destination, origin_code, origin, *middle, report, question) = row
+        middle[4] = plain_decimal(middle[4])  # the value: 1310, not 1310.000
         yield [
             destination_code,
             names.get(destination, "") if destination else "",
@@ -113,3 +115,9 @@ def statistics_rows(statistics: QuerySet[Statistic]) -> Iterator[list[object]]:
             report or "",
             question,
         ]
+
+
+def plain_decimal(value: object) -> str:
+    """A stored value as a person writes it: no trailing zeros, no exponent."""
+    text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text

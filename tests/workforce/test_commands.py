@@ -89,7 +89,7 @@ def test_the_export_has_every_statistic_with_its_source(reference, tmp_path: Pat
         "occupation": "doctors",
         "measure": "stock",
         "year": "2020",
-        "value": "5678.500",
+        "value": "5678.5",
         "unit": "persons",
         "flag": "B",
         "flag_note": "Break",

@@ -43,4 +43,7 @@ class Command(BaseCommand):
         for line in summary_lines(summary):
             self.stdout.write(line)
         if summary.refused:
-            raise CommandError(f"{path}: {len(summary.refused)} rows refused", returncode=1)
+            count = len(summary.refused)
+            raise CommandError(
+                f"{path}: {count} {'row' if count == 1 else 'rows'} refused", returncode=1
+            )
