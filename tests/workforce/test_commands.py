@@ -99,6 +99,6 @@ def test_the_export_has_every_statistic_with_its_source(reference, tmp_path: Pat
         "source_report": "",
         "source_question": "",
     }
-    assert by_origin[""]["population"] == "total" and by_origin[""]["value"] == "230000.000"
+    assert by_origin[""]["population"] == "total" and by_origin[""]["value"] == "230000"
     assert by_origin["HKG"]["origin"] == ""  # a territory: its code, no Member State
     assert by_origin["IND"]["flag_note"] == "'=HYPERLINK(1)"  # never a formula
