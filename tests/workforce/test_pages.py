@@ -121,3 +121,24 @@ def test_an_upload_spooled_to_disk_is_read_from_its_temporary_file(clients, sett
     assert response.status_code == 302
     assert Statistic.objects.count() == 5
     assert StatisticsFile.objects.get().size == len(CLASSIC.encode())
+
+
+def test_a_filter_that_is_not_understood_is_left_out(clients) -> None:
+    from codemonitor.workforce.selectors import StatisticsFilter
+
+    asked = {
+        "destination": "FR\x00A",
+        "origin": "IND",
+        "occupation": "doctors\x00",
+        "population": "nobody",
+        "measure": "stock",
+        "year": "２０２０",
+        "dataset": "x" * 30,
+    }
+    assert StatisticsFilter.from_query(asked) == StatisticsFilter(origin="IND", measure="stock")
+    clients["admin"].post("/backoffice/workforce/import/", {"file": csv_file(CLASSIC)})
+    # A NUL byte never reaches the database (PostgreSQL answers it with a server error).
+    for name in ("destination", "origin", "occupation", "population", "measure", "dataset"):
+        page = clients["analyst"].get("/backoffice/workforce/statistics/", {name: "\x00"})
+        assert page.status_code == 200
+        assert "5 statistics" in page.content.decode()
