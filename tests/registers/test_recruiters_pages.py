@@ -227,3 +227,19 @@ def test_the_lookup_is_limited_per_address(reference, settings) -> None:
     assert response.status_code == 429 and "Too many searches" in response.content.decode()
     assert "no-store" in response["Cache-Control"]
     assert client.get("/recruiters/").status_code == 200  # the empty form is not counted
+
+
+def test_a_country_is_named_by_its_whole_code(people) -> None:
+    from django.http import Http404
+    from django.test import RequestFactory
+
+    from codemonitor.accounts.access import SESSION_VERIFIED
+    from codemonitor.registers.access import writable_country
+
+    request = RequestFactory().get("/")
+    request.user = people["fp_a"]
+    request.session = {SESSION_VERIFIED: people["fp_a"].pk}  # type: ignore[assignment]
+    assert writable_country(request, "gha")[0].pk == "GHA"
+    for code in ("GHAX", "GHA\x00", "GH"):
+        with pytest.raises(Http404):
+            writable_country(request, code)
