@@ -243,3 +243,22 @@ def test_a_country_is_named_by_its_whole_code(people) -> None:
     for code in ("GHAX", "GHA\x00", "GH"):
         with pytest.raises(Http404):
             writable_country(request, code)
+
+
+def test_the_secretariats_import_for_a_country_is_not_the_countrys(clients, people) -> None:
+    # As for laws: the country's people see and decide their own imports, not one the
+    # Secretariat holds for their country (its rows, its confirmation or discarding).
+    response = clients["admin"].post(
+        "/backoffice/registers/recruiters/import/", {"country": "GHA", "file": csv_file(FILE)}
+    )
+    found = RegisterImport.objects.get()
+    assert response.status_code == 302 and found.member_state_id == "GHA"
+    for persona in ("fp_a", "contributor_a", "fp_b"):
+        url = f"/national/recruiters/import/{found.pk}/"
+        assert clients[persona].get(url).status_code == 404
+        assert clients[persona].post(url, {"action": "discard"}).status_code == 404
+    found.refresh_from_db()
+    assert found.state == RegisterImport.State.PREVIEW
+    own = clients["fp_a"].post("/national/recruiters/import/", {"file": csv_file(FILE)})
+    assert clients["contributor_a"].get(own["Location"]).status_code == 200
+    assert clients["fp_b"].get(own["Location"]).status_code == 404
