@@ -142,3 +142,23 @@ def test_a_filter_that_is_not_understood_is_left_out(clients) -> None:
         page = clients["analyst"].get("/backoffice/workforce/statistics/", {name: "\x00"})
         assert page.status_code == 200
         assert "5 statistics" in page.content.decode()
+
+
+def test_a_file_of_many_refused_rows_keeps_a_bounded_summary(clients) -> None:
+    from codemonitor.workforce.imports import REFUSED_KEPT
+
+    bad = "".join(
+        f"FRA,France,FTDS,Foreign-trained doctors,IND,India,{1000 + n},{1000 + n},-4,,\n"
+        for n in range(REFUSED_KEPT + 5)
+    )
+    response = clients["admin"].post(
+        "/backoffice/workforce/import/", {"file": csv_file(CLASSIC + bad)}, follow=True
+    )
+    file = StatisticsFile.objects.get()
+    assert len(file.summary["refused"]) == REFUSED_KEPT
+    assert file.summary["refused_count"] == REFUSED_KEPT + 5
+    page = response.content.decode()
+    assert f"{REFUSED_KEPT + 5} rows refused" in page
+    assert f"The first {REFUSED_KEPT} are listed" in page
+    listing = clients["analyst"].get("/backoffice/workforce/").content.decode()
+    assert f"<td>{REFUSED_KEPT + 5}</td>" in listing
