@@ -83,7 +83,7 @@ def number(text: str) -> Decimal | None:
     followed by exactly three digits after a non-zero whole part (`1,234`: thousands), and a
     mark that appears more than once (thousands).
     """
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # not "²", which is a digit but not a number
         return Decimal(text)
     text = _SPACES.sub("", text)
     if not text:

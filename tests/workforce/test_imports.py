@@ -312,6 +312,8 @@ def test_numbers_as_sites_and_spreadsheets_write_them(text, value) -> None:
 
 def test_what_is_not_a_number() -> None:
     assert [number(t) for t in ["..", "n.a.", "x", "", "NaN", "inf"]] == [None] * 6
+    # Digits that are not decimal digits (a server error before: Decimal refuses them).
+    assert [number(t) for t in ["²", "1²", "①"]] == [None] * 3
 
 
 def test_a_code_longer_than_stored_codes_is_refused_with_its_row(reference) -> None:
