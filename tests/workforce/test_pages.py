@@ -113,6 +113,10 @@ def test_a_statistics_file_over_the_body_limit_gets_through_on_its_route_only(
     assert response.status_code == 413
     assert "MB can be sent at once" in response.content.decode()
     assert Statistic.objects.count() == 100
+    # Signed out, the body limit stands on that route too: nothing of it is read (the CSRF
+    # check would parse it to disk before the view sends the person to sign in).
+    response = clients["anonymous"].post("/backoffice/workforce/import/", {"file": csv_file(big)})
+    assert response.status_code == 413
 
 
 def test_an_upload_spooled_to_disk_is_read_from_its_temporary_file(clients, settings) -> None:
