@@ -85,7 +85,7 @@ class DatabaseUnavailableMiddleware:
 
 
 # Pages anyone may see that hold nothing personal: kept by browsers and proxies as usual.
-# The public lookup of recruiters sets its own `Cache-Control: public, max-age=…`.
+# The public lookup of recruiters sets its own `Cache-Control: private, max-age=…`.
 PUBLIC_PATHS = re.compile(r"^/(healthz|recruiters/)?$")
 
 
