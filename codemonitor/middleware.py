@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
+from codemonitor.accounts.access import signed_in_user
 from codemonitor.core.uploads import FORM_MARGIN, view_upload_limit
 from codemonitor.errors import body_too_large, database_down, error_response
 
@@ -32,8 +33,8 @@ class RequestBodyLimitMiddleware:
 
     A body with files may be up to REQUEST_BODY_MAX_BYTES (one file of the largest kind and
     the form around it), or, on the route of a view marked with `core.uploads.upload_limit`,
-    up to that view's setting and the form around it; any other body up to
-    DATA_UPLOAD_MAX_MEMORY_SIZE. Larger ones get a 413 saying so: as JSON to the pages'
+    up to that view's setting and the form around it (for someone signed in); any other body
+    up to DATA_UPLOAD_MAX_MEMORY_SIZE. Larger ones get a 413 saying so: as JSON to the pages'
     scripts, as a page otherwise, with the way back.
     """
 
@@ -47,7 +48,10 @@ class RequestBodyLimitMiddleware:
             length = 0
         if request.content_type == "multipart/form-data":
             limit = settings.REQUEST_BODY_MAX_BYTES
-            if length > limit:
+            # A larger body only from someone signed in: hundreds of MB written to disk by the
+            # form's parsing (the CSRF check reads it, before the view's own gate) must not be
+            # anyone's to send.
+            if length > limit and signed_in_user(request) is not None:
                 try:
                     marked = view_upload_limit(resolve(request.path_info).func)
                 except Resolver404:
@@ -81,7 +85,7 @@ class DatabaseUnavailableMiddleware:
 
 
 # Pages anyone may see that hold nothing personal: kept by browsers and proxies as usual.
-# The public lookup of recruiters sets its own `Cache-Control: public, max-age=…`.
+# The public lookup of recruiters sets its own `Cache-Control: private, max-age=…`.
 PUBLIC_PATHS = re.compile(r"^/(healthz|recruiters/)?$")
 
 

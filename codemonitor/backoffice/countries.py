@@ -3,7 +3,7 @@ one country's profile (its authority, laws, recruiters and migration figures).""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -21,5 +21,8 @@ def countries(request: HttpRequest) -> HttpResponse:
 @require_safe
 @secretariat_required
 def country(request: HttpRequest, iso3: str) -> HttpResponse:
-    state = get_object_or_404(MemberState, pk=iso3.upper()[:3])
+    code = iso3.upper()
+    if not (code.isascii() and code.isalpha() and len(code) == 3):
+        raise Http404  # nothing else is a country's code (a NUL byte never reaches PostgreSQL)
+    state = get_object_or_404(MemberState, pk=code)
     return render(request, "backoffice/country.html", {"profile": country_profile(state)})

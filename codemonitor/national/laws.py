@@ -109,7 +109,8 @@ def _form_page(
     country = str(user.member_state_id)
     answer = None
     if law is None and answer_id:
-        answer = law_report_answer(country, int(answer_id)) if answer_id.isdigit() else None
+        whole = answer_id.isascii() and answer_id.isdigit()  # not "²", a digit int() refuses
+        answer = law_report_answer(country, int(answer_id)) if whole else None
         if answer is None:
             raise Http404
     back = reverse("national:law", args=[law.pk]) if law else reverse("national:laws")

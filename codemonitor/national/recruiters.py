@@ -178,7 +178,10 @@ def recruiter_import(request: HttpRequest) -> HttpResponse:
 def recruiter_import_page(request: HttpRequest, import_id: int) -> HttpResponse:
     user = _country_user(request, write=request.method == "POST")
     found = RegisterImport.objects.filter(
-        pk=import_id, kind=ImportKind.RECRUITERS, member_state_id=user.member_state_id
+        pk=import_id,
+        kind=ImportKind.RECRUITERS,
+        member_state_id=user.member_state_id,
+        created_by__member_state_id=user.member_state_id,  # the country's own, not the WHO's
     ).first()
     if found is None:
         raise Http404

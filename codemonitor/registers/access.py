@@ -51,7 +51,10 @@ def register_validator(request: HttpRequest) -> User:
 
 def writable_country(request: HttpRequest, iso3: str) -> tuple[MemberState, User]:
     """The Member State named in a URL, and the person who may change its entries, or 404."""
-    state = MemberState.objects.filter(pk=str(iso3).upper()[:3]).first()
+    code = str(iso3).upper()
+    if not (code.isascii() and code.isalpha() and len(code) == 3):
+        raise Http404  # never a query with a NUL byte (a server error on PostgreSQL)
+    state = MemberState.objects.filter(pk=code).first()
     if state is None:
         raise Http404
     return state, register_writer(request, state.pk)

@@ -348,12 +348,13 @@ def recruiter_validate(*, recruiter: Recruiter, user: User, note: str = "") -> R
     """The Secretariat validates an entry (again: nothing happens to one already validated)."""
     if not user.is_secretariat_admin:
         raise PermissionError
+    note = text_plain(note, limit=1000)
     locked = Recruiter.objects.select_for_update().get(pk=recruiter.pk)
     if locked.validation == Validation.VALIDATED:
         return locked
     locked.validation = Validation.VALIDATED
     locked.validated_by, locked.validated_at = user, timezone.now()
-    locked.validation_note = text_plain(note, limit=1000)
+    locked.validation_note = note
     locked.save(update_fields=["validation", "validated_by", "validated_at", "validation_note"])
     _record(locked, user=user, action=Action.RECRUITER_VALIDATED, note=note, data={})
     recruiter.refresh_from_db()

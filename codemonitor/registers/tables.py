@@ -118,7 +118,8 @@ def _csv_rows(source: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
                     _("the row has more than %(limit)s columns") % {"limit": MAX_COLUMNS}, line
                 )
             for cell in cells:
-                if _UNDECODED.search(cell):
+                # A NUL past the sample: PostgreSQL cannot store it (nor JSON with it).
+                if _UNDECODED.search(cell) or "\x00" in cell:
                     raise TableRefused(
                         _("the file is not text in %(encoding)s; save it as CSV (UTF-8)")
                         % {"encoding": encoding.upper()},

@@ -46,6 +46,9 @@ from codemonitor.workforce.shapes import (
 __all__ = ["ImportSummary", "StatisticsRefused", "number", "statistics_import", "summary_lines"]
 
 CHUNK = 2000
+# Refused rows a file's stored summary keeps (its page lists them): the command line lists every
+# one, but a file of millions of refused rows must not become a summary of hundreds of MB.
+REFUSED_KEPT = 1000
 # Parameters of one look-up query: well under SQLite's limit on bound variables.
 _LOOKUP_PARAMETERS = 800
 
@@ -84,7 +87,8 @@ class ImportSummary:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
-            "refused": [[line, reason] for line, reason in self.refused],
+            "refused": [[line, reason] for line, reason in self.refused[:REFUSED_KEPT]],
+            "refused_count": len(self.refused),
             "unmapped": {
                 kind: dict(sorted(codes.items())) for kind, codes in self.unmapped.items()
             },
@@ -357,6 +361,7 @@ def statistics_file_summary(file: StatisticsFile) -> dict[str, Any]:
     """A stored file's summary, as `ImportSummary.as_json` wrote it (empty parts filled in)."""
     found = dict(file.summary or {})
     found.setdefault("refused", [])
+    found.setdefault("refused_count", len(found["refused"]))
     found.setdefault("unmapped", {})
     return found
 

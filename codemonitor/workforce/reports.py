@@ -128,7 +128,20 @@ def report_figures(report: Report) -> list[Figure]:
                     found[figure.identity].rows.extend(figure.rows)
                 else:
                     found[figure.identity] = figure
-    return list(found.values())
+    return [figure for figure in found.values() if _storable(figure)]
+
+
+# What a statistic can hold (its value's digits, its codes' lengths): a figure beyond them is
+# no figure (the instrument does not bound its numbers), as a negative number is none.
+_VALUE_MAX = Decimal("9999999999999.999")
+_CODE_MAX = (20, 20, 20, 20, 10)  # destination, origin, population, occupation, measure
+
+
+def _storable(figure: Figure) -> bool:
+    codes = figure.identity[:5]
+    return figure.value <= _VALUE_MAX and all(
+        len(str(code)) <= limit for code, limit in zip(codes, _CODE_MAX, strict=True)
+    )
 
 
 def _figure(

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from codemonitor.reference.models import MemberState
-from codemonitor.workforce.models import Statistic
+from codemonitor.workforce.models import Dataset, Measure, Occupation, Population, Statistic
 
 EXPORT_COLUMNS = [
     "destination_code",
@@ -47,16 +47,30 @@ class StatisticsFilter:
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> StatisticsFilter:
+        """The filter a GET query asks for; a value that is not understood is left out (never
+        reaches the database: PostgreSQL refuses a NUL byte with a server error)."""
         year = query.get("year", "").strip()
+
+        def chosen(name: str, values: list[str]) -> str:
+            value = query.get(name, "").strip()
+            return value if value in values else ""
+
         return cls(
-            destination=query.get("destination", "").strip().upper(),
-            origin=query.get("origin", "").strip().upper(),
-            occupation=query.get("occupation", "").strip(),
-            population=query.get("population", "").strip(),
-            measure=query.get("measure", "").strip(),
-            year=int(year) if year.isdigit() and len(year) == 4 else None,
-            dataset=query.get("dataset", "").strip(),
+            destination=_code(query.get("destination", "")),
+            origin=_code(query.get("origin", "")),
+            occupation=chosen("occupation", Occupation.values),
+            population=chosen("population", Population.values),
+            measure=chosen("measure", Measure.values),
+            year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None,
+            dataset=chosen("dataset", Dataset.values),
         )
+
+
+def _code(value: str) -> str:
+    """A place's code as stored (kept as the source gave it): printable, at most the model's
+    length; anything else, nothing."""
+    code = value.strip().upper()
+    return code if len(code) <= 20 and code.isprintable() else ""
 
 
 def statistics_filtered(found: StatisticsFilter | None = None) -> QuerySet[Statistic]:

@@ -35,6 +35,7 @@ _YEAR = re.compile(r"^(\d{4})(?:$|-)")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _SDMX_ID = re.compile(r"^[A-Z][A-Z0-9_]*$")
 FLAG_MAX, NOTE_MAX, UNIT_MAX = 10, 300, 30
+CODE_MAX = 20  # Statistic.destination_code and origin_code
 
 
 class StatisticsRefused(ValueError):
@@ -82,7 +83,7 @@ def number(text: str) -> Decimal | None:
     followed by exactly three digits after a non-zero whole part (`1,234`: thousands), and a
     mark that appears more than once (thousands).
     """
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # not "²", which is a digit but not a number
         return Decimal(text)
     text = _SPACES.sub("", text)
     if not text:
@@ -172,6 +173,12 @@ class Builder:
                 raise RowRefused(_("no country of origin"))
             source = self.places.place(origin)
             origin_code = source.code
+        for code in (where.code, origin_code):
+            if len(code) > CODE_MAX:
+                raise RowRefused(
+                    _("the code %(code)s is longer than %(limit)s characters")
+                    % {"code": code[:40], "limit": CODE_MAX}
+                )
         match = _YEAR.match(year.strip())
         found_year = int(match[1]) if match else 0
         if not YEARS[0] <= found_year <= YEARS[1]:

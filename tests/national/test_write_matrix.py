@@ -197,7 +197,7 @@ def writes() -> dict[str, Write]:
         return f"/national/recruiters/{fresh_recruiter(None, f'RM-{p}').pk}/remove/", {}
 
     def national_import_confirm(w: World, p: str) -> tuple[str, dict[str, Any]]:
-        found = fresh_import(None, f"IMP-{p}")
+        found = fresh_import(User.objects.get(email="fp@gha.example"), f"IMP-{p}")
         return f"/national/recruiters/import/{found.pk}/", {"action": "confirm"}
 
     def backoffice_import_confirm(w: World, p: str) -> tuple[str, dict[str, Any]]:

@@ -52,3 +52,5 @@ def test_another_country_s_answer_is_not_found(clients, marked) -> None:
     [answer] = law_report_answers("GHA")
     assert clients["fp_b"].get(f"/national/laws/add/?answer={answer.answer_id}").status_code == 404
     assert clients["fp_a"].get("/national/laws/add/?answer=nonsense").status_code == 404
+    # A digit that is not a decimal digit ("²") was a server error.
+    assert clients["fp_a"].get("/national/laws/add/?answer=%C2%B2").status_code == 404

@@ -183,11 +183,16 @@ def test_a_row_that_now_gives_a_number_finds_its_entry_by_title(people) -> None:
 def test_control_characters_in_a_file_are_not_stored(people) -> None:
     # Past the first 64 KB (where a NUL byte makes the file "not a CSV file").
     padding = b"".join(b"Padding text number %d,law,,\n" % n for n in range(3000))
-    content = b"title,type,number,odd\x01\n" + padding + b"Last,law,\x00N1,\n"
+    content = b"title,type,number,odd\x01\n" + padding + b"Last,law,N\x01,\n"
     held = read(content, people["fp_a"])
     assert held.rows[-1]["action"] == "create"
-    assert held.rows[-1]["data"]["number"] == "N1"
-    assert "\x00" not in str(held.rows) and "\x01" not in str(held.summary)
+    assert held.rows[-1]["data"]["number"] == "N"
+    assert "\x01" not in str(held.rows) and "\x01" not in str(held.summary)
+    # A NUL byte there is no text: the file is refused with its line, as every import's
+    # (registers.tables), rather than a number silently changed.
+    with pytest.raises(LawImportRefused) as refused:
+        read(content.replace(b"N\x01", b"\x00N1"), people["fp_a"])
+    assert "Line 3002" in refused.value.message
 
 
 def test_each_imported_entry_has_its_own_audit_entry(people) -> None:

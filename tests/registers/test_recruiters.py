@@ -156,3 +156,13 @@ def test_recruiter_create_checks_what_a_caller_forgot(people) -> None:
     with pytest.raises(RecruiterRefused) as refused:
         recruiter_create(member_state_id="GHA", data={"legal_name": "X"}, user=people["fp_a"])
     assert {"licence_number", "status"} <= set(refused.value.errors)
+
+
+def test_the_validation_note_is_plain_text_in_the_history_too(people) -> None:
+    # A NUL byte sent with the note reached the history (a server error on PostgreSQL).
+    entry = recruiter(people["fp_a"])
+    recruiter_validate(recruiter=entry, user=people["admin"], note=" Checked\x00 online \x07")
+    change = entry.changes.order_by("-pk").first()
+    assert change is not None and change.note == "Checked online"
+    entry.refresh_from_db()
+    assert entry.validation_note == "Checked online"

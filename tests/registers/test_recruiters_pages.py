@@ -227,3 +227,38 @@ def test_the_lookup_is_limited_per_address(reference, settings) -> None:
     assert response.status_code == 429 and "Too many searches" in response.content.decode()
     assert "no-store" in response["Cache-Control"]
     assert client.get("/recruiters/").status_code == 200  # the empty form is not counted
+
+
+def test_a_country_is_named_by_its_whole_code(people) -> None:
+    from django.http import Http404
+    from django.test import RequestFactory
+
+    from codemonitor.accounts.access import SESSION_VERIFIED
+    from codemonitor.registers.access import writable_country
+
+    request = RequestFactory().get("/")
+    request.user = people["fp_a"]
+    request.session = {SESSION_VERIFIED: people["fp_a"].pk}  # type: ignore[assignment]
+    assert writable_country(request, "gha")[0].pk == "GHA"
+    for code in ("GHAX", "GHA\x00", "GH"):
+        with pytest.raises(Http404):
+            writable_country(request, code)
+
+
+def test_the_secretariats_import_for_a_country_is_not_the_countrys(clients, people) -> None:
+    # As for laws: the country's people see and decide their own imports, not one the
+    # Secretariat holds for their country (its rows, its confirmation or discarding).
+    response = clients["admin"].post(
+        "/backoffice/registers/recruiters/import/", {"country": "GHA", "file": csv_file(FILE)}
+    )
+    found = RegisterImport.objects.get()
+    assert response.status_code == 302 and found.member_state_id == "GHA"
+    for persona in ("fp_a", "contributor_a", "fp_b"):
+        url = f"/national/recruiters/import/{found.pk}/"
+        assert clients[persona].get(url).status_code == 404
+        assert clients[persona].post(url, {"action": "discard"}).status_code == 404
+    found.refresh_from_db()
+    assert found.state == RegisterImport.State.PREVIEW
+    own = clients["fp_a"].post("/national/recruiters/import/", {"file": csv_file(FILE)})
+    assert clients["contributor_a"].get(own["Location"]).status_code == 200
+    assert clients["fp_b"].get(own["Location"]).status_code == 404

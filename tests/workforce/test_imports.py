@@ -312,3 +312,20 @@ def test_numbers_as_sites_and_spreadsheets_write_them(text, value) -> None:
 
 def test_what_is_not_a_number() -> None:
     assert [number(t) for t in ["..", "n.a.", "x", "", "NaN", "inf"]] == [None] * 6
+    # Digits that are not decimal digits (a server error before: Decimal refuses them).
+    assert [number(t) for t in ["²", "1²", "①"]] == [None] * 3
+
+
+def test_a_code_longer_than_stored_codes_is_refused_with_its_row(reference) -> None:
+    # PostgreSQL refused the whole file with a server error; SQLite kept the long code.
+    long_code = "X" * 25
+    text = (
+        "COU,Country,VAR,Variable,CO2,Country of origin,YEA,Year,Value,Flag Codes,Flags\n"
+        f"FRA,France,FTDS,Foreign-trained doctors (stock),{long_code},Somewhere,2020,2020,1,,\n"
+        f"{long_code},Somewhere,FTDS,Foreign-trained doctors (stock),IND,India,2020,2020,1,,\n"
+        "FRA,France,FTDS,Foreign-trained doctors (stock),IND,India,2020,2020,7,,\n"
+    )
+    summary = statistics_import(upload(text), name="long.csv")
+    assert [line for line, _reason in summary.refused] == [2, 3]
+    assert "longer than 20 characters" in summary.refused[0][1]
+    assert list(Statistic.objects.values_list("origin_code", flat=True)) == ["IND"]

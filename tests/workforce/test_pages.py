@@ -113,6 +113,10 @@ def test_a_statistics_file_over_the_body_limit_gets_through_on_its_route_only(
     assert response.status_code == 413
     assert "MB can be sent at once" in response.content.decode()
     assert Statistic.objects.count() == 100
+    # Signed out, the body limit stands on that route too: nothing of it is read (the CSRF
+    # check would parse it to disk before the view sends the person to sign in).
+    response = clients["anonymous"].post("/backoffice/workforce/import/", {"file": csv_file(big)})
+    assert response.status_code == 413
 
 
 def test_an_upload_spooled_to_disk_is_read_from_its_temporary_file(clients, settings) -> None:
@@ -121,3 +125,44 @@ def test_an_upload_spooled_to_disk_is_read_from_its_temporary_file(clients, sett
     assert response.status_code == 302
     assert Statistic.objects.count() == 5
     assert StatisticsFile.objects.get().size == len(CLASSIC.encode())
+
+
+def test_a_filter_that_is_not_understood_is_left_out(clients) -> None:
+    from codemonitor.workforce.selectors import StatisticsFilter
+
+    asked = {
+        "destination": "FR\x00A",
+        "origin": "IND",
+        "occupation": "doctors\x00",
+        "population": "nobody",
+        "measure": "stock",
+        "year": "２０２０",
+        "dataset": "x" * 30,
+    }
+    assert StatisticsFilter.from_query(asked) == StatisticsFilter(origin="IND", measure="stock")
+    clients["admin"].post("/backoffice/workforce/import/", {"file": csv_file(CLASSIC)})
+    # A NUL byte never reaches the database (PostgreSQL answers it with a server error).
+    for name in ("destination", "origin", "occupation", "population", "measure", "dataset"):
+        page = clients["analyst"].get("/backoffice/workforce/statistics/", {name: "\x00"})
+        assert page.status_code == 200
+        assert "5 statistics" in page.content.decode()
+
+
+def test_a_file_of_many_refused_rows_keeps_a_bounded_summary(clients) -> None:
+    from codemonitor.workforce.imports import REFUSED_KEPT
+
+    bad = "".join(
+        f"FRA,France,FTDS,Foreign-trained doctors,IND,India,{1000 + n},{1000 + n},-4,,\n"
+        for n in range(REFUSED_KEPT + 5)
+    )
+    response = clients["admin"].post(
+        "/backoffice/workforce/import/", {"file": csv_file(CLASSIC + bad)}, follow=True
+    )
+    file = StatisticsFile.objects.get()
+    assert len(file.summary["refused"]) == REFUSED_KEPT
+    assert file.summary["refused_count"] == REFUSED_KEPT + 5
+    page = response.content.decode()
+    assert f"{REFUSED_KEPT + 5} rows refused" in page
+    assert f"The first {REFUSED_KEPT} are listed" in page
+    listing = clients["analyst"].get("/backoffice/workforce/").content.decode()
+    assert f"<td>{REFUSED_KEPT + 5}</td>" in listing

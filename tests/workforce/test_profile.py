@@ -124,3 +124,11 @@ def test_charts_escape_their_text_and_mirror_for_right_to_left() -> None:
     line = line_chart("t", [Series("Doctors", {2020: 1, 2021: None, 2022: 3})])
     assert line.count("<circle") == 2 and "<polyline" not in line  # a gap: no line across it
     assert line_chart("t", []) == ""
+
+
+def test_a_profile_has_one_address_a_countrys_code(clients, gbr) -> None:
+    # Not a longer code cut to three letters, nor one with a NUL byte (a server error on
+    # PostgreSQL).
+    for code in ("GBRX", "GB%00", "G%00B", "GB"):
+        assert clients["analyst"].get(f"/backoffice/countries/{code}/").status_code == 404
+    assert clients["analyst"].get("/backoffice/countries/gbr/").status_code == 200

@@ -142,3 +142,17 @@ def test_figures_no_longer_answered_are_removed_on_a_rebuild(report_a, people) -
     outcome = statistics_from_report(report=report_a, user=None)
     assert (outcome.updated, outcome.removed) == (1, 1)
     assert Statistic.objects.get(origin_code="NGA").value == 250
+
+
+def test_a_number_beyond_what_a_statistic_holds_is_no_figure(report_a, people) -> None:  # noqa: F811
+    # The instrument does not bound its numbers: 10^13 doctors and more could be validated,
+    # and then every page reading the figure failed (PostgreSQL refused the validation).
+    fill(
+        report_a, people["fp_a"], figures={**FIGURES, "stock_doctors": 10**20, "ft_doctors": 10**13}
+    )
+    validate(report_a, people)
+    doctors = {row[:5] for row in figures() if row[3] == "doctors"}
+    assert ("GHA", "", "total", "doctors", "stock") not in doctors
+    assert ("GHA", TOTAL_ORIGIN, "foreign_trained", "doctors", "stock") not in doctors
+    assert ("GHA", "NGA", "foreign_trained", "doctors", "stock") in doctors
+    assert all(value < 10**13 for value in Statistic.objects.values_list("value", flat=True))
