@@ -137,7 +137,7 @@ def import_page(
         return redirect(links.done)
     elif action == "discard":
         try:
-            recruiter_import_discard(register_import=register_import)
+            recruiter_import_discard(register_import=register_import, user=user)
         except ImportRefused as refused:
             messages.error(request, refused.message)
         else:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -60,38 +61,36 @@ def law_form_page(
                 document_check(upload, max_bytes=int(settings.DOCUMENT_MAX_BYTES))
             data = form.law_input(events.events())
             note = text_plain(form.cleaned_data.get("note") or "", limit=300)
-            national = user.is_national
-            if law is None:
-                law = law_create(
-                    member_state_id=country,
-                    data=data,
-                    user=user,
-                    source_report=answer.report if answer else None,
-                    source_question=answer.question if answer else "",
-                    note=note,
-                )
-                messages.success(
-                    request,
-                    _("The entry is added; the WHO Secretariat will validate it.")
-                    if national
-                    else _("The entry is added."),
-                )
-            else:
-                law = law_update(law=law, data=data, user=user, note=note)
-                messages.success(
-                    request,
-                    _("The entry is saved; the WHO Secretariat will validate it.")
-                    if national
-                    else _("The entry is saved."),
-                )
-            if upload is not None:
-                law = law_document_attach(law=law, upload=upload, user=user, note=note)
+            # The entry and its full text are saved together, or neither is.
+            with transaction.atomic():
+                if law is None:
+                    saved = law_create(
+                        member_state_id=country,
+                        data=data,
+                        user=user,
+                        source_report=answer.report if answer else None,
+                        source_question=answer.question if answer else "",
+                        note=note,
+                    )
+                else:
+                    saved = law_update(law=law, data=data, user=user, note=note)
+                if upload is not None:
+                    saved = law_document_attach(law=saved, upload=upload, user=user, note=note)
         except DocumentRefused as refused:
             form.add_error("document", str(refused))
         except LawRefused as refused:
             form.add_error(refused.field if refused.field in form.fields else None, refused.message)
         else:
-            return redirect(done(law))
+            if user.is_national:
+                told = (
+                    _("The entry is added; the WHO Secretariat will validate it.")
+                    if law is None
+                    else _("The entry is saved; the WHO Secretariat will validate it.")
+                )
+            else:
+                told = _("The entry is added.") if law is None else _("The entry is saved.")
+            messages.success(request, told)
+            return redirect(done(saved))
     invalid = request.method == "POST"
     return render(
         request,

@@ -573,11 +573,23 @@ def _mapping_remember(register_import: RegisterImport, user: User) -> None:
     )
 
 
-def recruiter_import_discard(*, register_import: RegisterImport) -> None:
-    """Set an import aside without saving anything of it (its rows are dropped)."""
+@transaction.atomic
+def recruiter_import_discard(*, register_import: RegisterImport, user: User | None = None) -> None:
+    """Set an import aside without saving anything of it (its rows are dropped), audited."""
     updated = RegisterImport.objects.filter(
         pk=register_import.pk, state=RegisterImport.State.PREVIEW
     ).update(state=RegisterImport.State.DISCARDED, rows=[])
     if not updated:
         raise ImportRefused(_("This import is already saved or discarded."))
     register_import.refresh_from_db()
+    audit_log(
+        action=Action.RECRUITERS_IMPORTED,
+        target=register_import,
+        actor=user,
+        data={
+            "country": register_import.member_state_id or "",
+            "import": register_import.pk,
+            "sha256": register_import.sha256,
+            "discarded": True,
+        },
+    )

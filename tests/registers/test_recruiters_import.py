@@ -268,8 +268,10 @@ def test_a_file_too_large_or_too_long_or_unreadable_is_refused(people, settings)
 
 def test_a_discarded_import_keeps_nothing(people) -> None:
     found = imported(people["fp_a"], ROWS)
-    recruiter_import_discard(register_import=found)
+    recruiter_import_discard(register_import=found, user=people["fp_a"])
     assert found.state == RegisterImport.State.DISCARDED and found.rows == []
+    discarded = AuditEntry.objects.get(action=Action.RECRUITERS_IMPORTED)
+    assert discarded.data["discarded"] is True and discarded.actor == people["fp_a"]
     with pytest.raises(ImportRefused):
         recruiter_import_apply(register_import=found, user=people["fp_a"])
     assert not Recruiter.objects.exists()
