@@ -30,6 +30,7 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,7 @@ def prepare_database() -> str:
     return f"PostgreSQL ({name})"
 
 
-def statistics_rows(total: int, seed: int = 2024) -> list[object]:
+def statistics_rows(total: int, seed: int = 2024) -> list[Any]:
     from codemonitor.reference.countries import member_state_codes
     from codemonitor.workforce.models import TOTAL_ORIGIN, Dataset, Statistic
 

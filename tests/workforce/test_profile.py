@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -117,11 +118,11 @@ def test_the_countrys_own_users_see_its_profile_and_no_other(clients, gbr) -> No
 
 
 def test_charts_escape_their_text_and_mirror_for_right_to_left() -> None:
-    chart = bar_chart("<b>", [("A & B", 10), ("C", 5)])
+    chart = bar_chart("<b>", [("A & B", Decimal(10)), ("C", Decimal(5))])
     assert "&lt;b&gt;" in chart and "A &amp; B" in chart and "style=" not in chart
-    mirrored = bar_chart("t", [("A", 10)], rtl=True)
+    mirrored = bar_chart("t", [("A", Decimal(10))], rtl=True)
     assert 'text-anchor="start"' in mirrored.split("<rect")[0]
-    line = line_chart("t", [Series("Doctors", {2020: 1, 2021: None, 2022: 3})])
+    line = line_chart("t", [Series("Doctors", {2020: Decimal(1), 2021: None, 2022: Decimal(3)})])
     assert line.count("<circle") == 2 and "<polyline" not in line  # a gap: no line across it
     assert line_chart("t", []) == ""
 
