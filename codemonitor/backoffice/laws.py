@@ -29,12 +29,14 @@ from codemonitor.registers.access import entry_for, register_validator, writable
 from codemonitor.registers.forms import LawImportForm, LawReturnForm
 from codemonitor.registers.law_imports import (
     LawImportRefused,
-    law_import_apply,
-    law_import_discard,
     law_import_read,
     law_import_template,
 )
-from codemonitor.registers.law_views import law_document_response, law_form_page
+from codemonitor.registers.law_views import (
+    law_document_response,
+    law_form_page,
+    law_import_decide_page,
+)
 from codemonitor.registers.laws import LawRefused, law_return, law_validate, laws_csv
 from codemonitor.registers.models import ImportKind, Law, RegisterImport
 from codemonitor.registers.selectors import (
@@ -227,22 +229,14 @@ def laws_import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
 def laws_import_decide(request: HttpRequest, import_id: int, action: str) -> HttpResponse:
     user = register_validator(request)
     held = _import(import_id)
-    if action not in {"confirm", "discard"}:
-        raise Http404
-    try:
-        if action == "confirm":
-            counts = law_import_apply(register_import=held, user=user)
-            messages.success(
-                request,
-                _("Saved: %(create)s added, %(update)s changed, %(unchanged)s unchanged.") % counts,
-            )
-        else:
-            law_import_discard(register_import=held, user=user)
-            messages.info(request, _("The import is discarded; nothing was saved."))
-    except LawImportRefused as refused:
-        messages.error(request, refused.message)
-        return redirect("backoffice:laws_import_preview", import_id=held.pk)
-    return redirect("backoffice:laws")
+    return law_import_decide_page(
+        request,
+        held=held,
+        user=user,
+        action=action,
+        preview_url=reverse("backoffice:laws_import_preview", args=[held.pk]),
+        done_url=reverse("backoffice:laws"),
+    )
 
 
 @require_safe

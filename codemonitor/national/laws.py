@@ -27,12 +27,14 @@ from codemonitor.registers.forms import (
 )
 from codemonitor.registers.law_imports import (
     LawImportRefused,
-    law_import_apply,
-    law_import_discard,
     law_import_read,
     law_import_template,
 )
-from codemonitor.registers.law_views import law_document_response, law_form_page
+from codemonitor.registers.law_views import (
+    law_document_response,
+    law_form_page,
+    law_import_decide_page,
+)
 from codemonitor.registers.laws import (
     law_remove,
 )
@@ -233,22 +235,14 @@ def laws_import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
 def laws_import_decide(request: HttpRequest, import_id: int, action: str) -> HttpResponse:
     user = _country_user(request)
     held = _import(request, import_id, user)
-    if action not in {"confirm", "discard"}:
-        raise Http404
-    try:
-        if action == "confirm":
-            counts = law_import_apply(register_import=held, user=user)
-            messages.success(
-                request,
-                _("Saved: %(create)s added, %(update)s changed, %(unchanged)s unchanged.") % counts,
-            )
-        else:
-            law_import_discard(register_import=held, user=user)
-            messages.info(request, _("The import is discarded; nothing was saved."))
-    except LawImportRefused as refused:
-        messages.error(request, refused.message)
-        return redirect("national:laws_import_preview", import_id=held.pk)
-    return redirect("national:laws")
+    return law_import_decide_page(
+        request,
+        held=held,
+        user=user,
+        action=action,
+        preview_url=reverse("national:laws_import_preview", args=[held.pk]),
+        done_url=reverse("national:laws"),
+    )
 
 
 @require_safe

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from codemonitor.accounts.models import User
 from codemonitor.core.text import text_plain
 from codemonitor.registers.forms import LawForm, event_formset, event_initial
+from codemonitor.registers.law_imports import LawImportRefused, law_import_apply, law_import_discard
 from codemonitor.registers.laws import (
     LawRefused,
     law_create,
     law_document_attach,
     law_update,
 )
-from codemonitor.registers.models import Law
+from codemonitor.registers.models import Law, RegisterImport
 from codemonitor.registers.selectors import ReportAnswer
 from codemonitor.reporting.documents import DocumentRefused, document_check, download_name
 
@@ -105,6 +106,34 @@ def law_form_page(
         },
         status=400 if invalid else 200,
     )
+
+
+def law_import_decide_page(
+    request: HttpRequest,
+    *,
+    held: RegisterImport,
+    user: User,
+    action: str,
+    preview_url: str,
+    done_url: str,
+) -> HttpResponse:
+    """Confirming (`confirm`) or discarding (`discard`) an import held for its preview."""
+    if action not in {"confirm", "discard"}:
+        raise Http404
+    try:
+        if action == "confirm":
+            counts = law_import_apply(register_import=held, user=user)
+            messages.success(
+                request,
+                _("Saved: %(create)s added, %(update)s changed, %(unchanged)s unchanged.") % counts,
+            )
+        else:
+            law_import_discard(register_import=held, user=user)
+            messages.info(request, _("The import is discarded; nothing was saved."))
+    except LawImportRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(preview_url)
+    return redirect(done_url)
 
 
 def law_form_errors(form: LawForm, events: Any) -> list[tuple[str, str, str]]:
