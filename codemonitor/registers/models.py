@@ -267,10 +267,9 @@ class LawRelation(models.Model):
         return f"{self.law_id} {self.kind} {self.other_id}"
 
 
-class LawChange(models.Model):
-    """One version of a law's entry, kept for its history."""
+class EntryChange(models.Model):
+    """One version of a register entry (its snapshot in `data`), kept for its history."""
 
-    law = models.ForeignKey(Law, on_delete=models.CASCADE, related_name="changes")
     data = models.JSONField()
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -279,7 +278,14 @@ class LawChange(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-changed_at", "-pk"]
+
+
+class LawChange(EntryChange):
+    """One version of a law's entry, kept for its history."""
+
+    law = models.ForeignKey(Law, on_delete=models.CASCADE, related_name="changes")
 
     def __str__(self) -> str:
         return f"{self.law_id} @ {self.changed_at:%Y-%m-%d}"
@@ -335,19 +341,10 @@ class Recruiter(RegisterEntry):
         return f"{self.member_state_id}: {self.legal_name} ({self.licence_number})"
 
 
-class RecruiterChange(models.Model):
+class RecruiterChange(EntryChange):
     """One version of a recruiter's entry, kept for its history."""
 
     recruiter = models.ForeignKey(Recruiter, on_delete=models.CASCADE, related_name="changes")
-    data = models.JSONField()
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    changed_at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["-changed_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.recruiter_id} @ {self.changed_at:%Y-%m-%d}"

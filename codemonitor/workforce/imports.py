@@ -34,7 +34,7 @@ from codemonitor.core.audit import Action, audit_log
 from codemonitor.reference.models import MemberState
 from codemonitor.registers.tables import TableRefused, table_open
 from codemonitor.workforce.codes import Places, Unmapped
-from codemonitor.workforce.models import Dataset, Statistic, StatisticsFile
+from codemonitor.workforce.models import IDENTITY, Dataset, Statistic, StatisticsFile
 from codemonitor.workforce.shapes import (
     Figure,
     RowRefused,
@@ -140,12 +140,7 @@ def _existing(dataset: str, figures: list[Figure]) -> dict[tuple[Any, ...], tupl
                 year__in=years,
             )
         rows = Statistic.objects.filter(Q(dataset=dataset) & branches).values_list(
-            "destination_code",
-            "origin_code",
-            "population",
-            "occupation",
-            "measure",
-            "year",
+            *IDENTITY,
             "pk",
             *_COMPARED,
         )

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from codemonitor.reference.countries import region_codes
 from codemonitor.reference.models import SafeguardsEdition, SafeguardsEntry
 from codemonitor.workforce.models import (
+    IDENTITY,
     TOTAL_ORIGIN,
     Dataset,
     Measure,
@@ -56,18 +57,7 @@ SOURCE_RULE = gettext_lazy(
 AGGREGATE_ORIGINS = frozenset({TOTAL_ORIGIN, "WORLD", "WLD", *region_codes()})
 # The origin of an input that is a sum over countries of origin added up by the database.
 SUM_OF_ORIGINS = "*"
-FIGURE_FIELDS = (
-    "dataset",
-    "destination_code",
-    "origin_code",
-    "population",
-    "occupation",
-    "measure",
-    "year",
-    "value",
-    "flag",
-    "flag_note",
-)
+FIGURE_FIELDS = ("dataset", *IDENTITY, "value", "flag", "flag_note")
 HUNDRED = Decimal(100)
 
 

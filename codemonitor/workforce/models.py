@@ -56,6 +56,8 @@ class Dataset(models.TextChoices):
 
 # Origin codes for "all countries of origin together".
 TOTAL_ORIGIN = "TOTAL"
+# What tells one figure of a dataset from another (with `dataset`: the unique constraint).
+IDENTITY = ("destination_code", "origin_code", "population", "occupation", "measure", "year")
 
 
 class StatisticsFile(models.Model):
@@ -121,15 +123,7 @@ class Statistic(models.Model):
         verbose_name_plural = _("statistics")
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "dataset",
-                    "destination_code",
-                    "origin_code",
-                    "population",
-                    "occupation",
-                    "measure",
-                    "year",
-                ],
+                fields=["dataset", *IDENTITY],
                 name="statistic_identity",
             )
         ]

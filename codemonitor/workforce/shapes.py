@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from codemonitor.registers.tables import heading_key
+from codemonitor.registers.tables import TableRefused, heading_key
 from codemonitor.workforce.codes import Place, Places, Variable, variable_of
 from codemonitor.workforce.models import TOTAL_ORIGIN, Population, StatisticsFile
 
@@ -38,18 +38,9 @@ FLAG_MAX, NOTE_MAX, UNIT_MAX = 10, 300, 30
 CODE_MAX = 20  # Statistic.destination_code and origin_code
 
 
-class StatisticsRefused(ValueError):
-    """A file that is not read at all, and why (`line` 0 for the file as a whole)."""
-
-    def __init__(self, message: str, line: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-    def __str__(self) -> str:
-        if self.line:
-            return _("Line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
-        return self.message
+class StatisticsRefused(TableRefused):
+    """A file that is not read at all, and why (`line` 0 for the file as a whole): a table
+    that cannot be read, or one that is not a statistics file."""
 
 
 class RowRefused(Exception):
