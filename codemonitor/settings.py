@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "codemonitor.national",
     "codemonitor.registers",
     "codemonitor.workforce",
+    "codemonitor.analysis",
     "codemonitor.backoffice",
     "codemonitor.portal",
     "codemonitor.demo",

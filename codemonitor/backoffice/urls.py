@@ -1,6 +1,7 @@
 from django.urls import path
 
 from codemonitor.backoffice import (
+    analysis,
     countries,
     laws,
     national,
@@ -89,6 +90,8 @@ urlpatterns = [
     # -- profile
     path("countries/", countries.countries, name="countries"),
     path("countries/<str:iso3>/", countries.country, name="country"),
+    # -- analysis of a round
+    path("analysis/", analysis.analysis_home, name="analysis"),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"

@@ -74,6 +74,14 @@ class Action(StrEnum):
     # Health personnel migration statistics.
     STATISTICS_IMPORTED = "workforce.statistics.imported"
     STATISTICS_FROM_REPORT = "workforce.statistics.from_report"
+    # The analysis of a round: its codebook and the coding of passages of answers.
+    ANALYSIS_CODE_CREATED = "analysis.code.created"
+    ANALYSIS_CODE_CHANGED = "analysis.code.changed"
+    ANALYSIS_CODE_REMOVED = "analysis.code.removed"
+    ANALYSIS_CODING_ADDED = "analysis.coding.added"
+    ANALYSIS_CODING_CHANGED = "analysis.coding.changed"
+    ANALYSIS_CODING_REMOVED = "analysis.coding.removed"
+    ANALYSIS_REPORT_GENERATED = "analysis.report.generated"
     # Reference data.
     REFERENCE_SAFEGUARDS_LOADED = "reference.safeguards.loaded"
     # Accounts and the people of a country.

@@ -27,11 +27,17 @@ COUNTRIES_LIST = "countries"
 
 # What a report keeps of its own answers, declared in the `report_field` column of the survey:
 # the reporting entity's name, its consent to publishing that name (a select_one whose `yes`
-# choice means consent), and the address its private links go to. The kinds each may be.
+# choice means consent), the address its private links go to, and what the analysis groups
+# stakeholder reports by. The kinds each may be.
 REPORT_FIELDS: dict[str, frozenset[str]] = {
     "entity_name": frozenset({"text"}),
     "entity_name_consent": frozenset({"select_one"}),
     "contact_email": frozenset({"text"}),
+    # For the analysis of stakeholder reports: the reporting entity's category, and the
+    # countries (or WHO regions) the report concerns (a question on the built-in `countries`
+    # list), by which the reports are counted per region and safeguards status.
+    "stakeholder_category": frozenset({"select_one"}),
+    "countries_concerned": frozenset({"select_one", "select_multiple"}),
 }
 
 # What figure a numeric answer is, declared in the `statistic` column of the survey

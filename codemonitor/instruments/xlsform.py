@@ -877,6 +877,17 @@ class _Checker:
                     _("the consent's list '%(list)s' needs a choice named 'yes'")
                     % {"list": question.list_name},
                 )
+            elif wanted == "countries_concerned" and question.list_name != COUNTRIES_LIST:
+                self.collector.error(
+                    sheet,
+                    row.number,
+                    "report_field",
+                    # Translators: countries is the name of a built-in list, not to be translated.
+                    _(
+                        "the report field 'countries_concerned' must use the built-in list "
+                        "'countries'"
+                    ),
+                )
             else:
                 taken[wanted] = row.number
 

@@ -109,6 +109,12 @@ def reports_counting(
     return reports.filter(state__in=PUBLIC_STATES.get(kind, frozenset()))
 
 
+def round_reports(round_instrument: RoundInstrument) -> QuerySet[Report]:
+    """Every report of a round instrument, whatever its state; synthetic ones only in the
+    demonstration round (the analysis narrows them by state itself)."""
+    return _of_round(round_instrument)
+
+
 def _of_round(round_instrument: RoundInstrument) -> QuerySet[Report]:
     """A round instrument's reports; synthetic ones only in the demonstration round."""
     reports = Report.objects.filter(round_instrument=round_instrument)

@@ -40,6 +40,9 @@ EXPORT_RESPONSES = {
     "codemonitor.national.laws",
     # -- workforce import: the migration statistics, from workforce.selectors (core.exports).
     "codemonitor.backoffice.workforce",
+    # -- analysis: every table's companion CSV, from analysis.tables.AnalysisTable.csv
+    # (core.exports).
+    "codemonitor.backoffice.analysis",
 }
 
 

@@ -3,6 +3,7 @@
     audiences   stakeholders · national · backoffice  (later: the portal, the API)
     set-up      demo (bootstrap, demonstration data)
     domain      core ← reference ← accounts ← instruments ← reporting ← registers ← workforce
+                ← analysis
 
 A domain app never imports an audience, the set-up app or a domain app to its right; an
 audience never imports another audience; nothing but the project's own modules (urls,
@@ -31,6 +32,7 @@ DOMAIN_ORDER = (
     "reporting",
     "registers",
     "workforce",
+    "analysis",
 )
 DOMAIN = frozenset(DOMAIN_ORDER)
 AUDIENCES = frozenset({"stakeholders", "national", "backoffice", "portal", "api"})

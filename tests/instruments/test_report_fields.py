@@ -39,7 +39,8 @@ def test_declared_report_fields_are_kept_on_the_form() -> None:
             [["text", "org", "Organisation", "entity"]],
             CHOICES,
             "survey row 2, column D (report_field): 'entity' is not a report field "
-            "(allowed: contact_email, entity_name, entity_name_consent)",
+            "(allowed: contact_email, countries_concerned, entity_name, entity_name_consent, "
+            "stakeholder_category)",
         ),
         (
             [["text", "a", "A", "entity_name"], ["text", "b", "B", "entity_name"]],
@@ -75,6 +76,12 @@ def test_declared_report_fields_are_kept_on_the_form() -> None:
             "survey row 2, column D (report_field): the consent's list 'ok' needs a choice named "
             "'yes'",
         ),
+        (
+            [["select_multiple ok", "where", "Countries?", "countries_concerned"]],
+            OTHER,
+            "survey row 2, column D (report_field): the report field 'countries_concerned' must "
+            "use the built-in list 'countries'",
+        ),
     ],
 )
 def test_a_wrong_report_field_is_refused_with_where_and_why(survey, choices, message) -> None:
@@ -91,4 +98,6 @@ def test_the_shipped_isri_declares_its_report_fields(instruments) -> None:
         "entity_name": "entity_name",
         "entity_name_consent": "publish_name",
         "contact_email": "email",
+        "stakeholder_category": "stakeholder_category",
+        "countries_concerned": "involvement_countries",
     }

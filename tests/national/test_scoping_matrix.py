@@ -419,6 +419,8 @@ def cases() -> dict[str, Case]:
             {},
             only({"fp_a", "contributor_a", "fp_b"}, anonymous=NOT_FOUND),
         ),
+        # -- analysis
+        "backoffice:analysis": ("get", b("analysis/"), {}, staff),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
         "backoffice:stakeholder_report": (
             "get",
