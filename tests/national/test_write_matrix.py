@@ -729,6 +729,7 @@ BY_METHOD = [
     "backoffice:statistics_export",
     # -- profile
     "backoffice:countries",
+    "backoffice:analysis",
     "backoffice:country",
     "national:profile",
     "accounts:account",

@@ -83,7 +83,7 @@ def test_a_save_without_a_version_does_not_overwrite(client, report) -> None:
 
 
 def test_autosave_is_rate_limited_per_report(client, report, settings) -> None:
-    settings.RATE_AUTOSAVE_PER_REPORT = (3, 60)
+    settings.RATE_AUTOSAVE_PER_REPORT = (3, 3600)
     codes = [
         autosave(client, report, field_key("website"), f"https://{n}.example").status_code
         for n in range(5)
@@ -93,7 +93,7 @@ def test_autosave_is_rate_limited_per_report(client, report, settings) -> None:
 
 
 def test_autosave_is_rate_limited_per_address(client, isri_round, smtp, settings) -> None:
-    settings.RATE_AUTOSAVE_PER_IP = (2, 60)
+    settings.RATE_AUTOSAVE_PER_IP = (2, 3600)
     first = start_report(client, isri_round.round.number)
     codes = [
         autosave(client, first, field_key("website"), f"https://{n}.example").status_code
@@ -120,7 +120,7 @@ def test_pages_sent_without_javascript_count_against_the_save_limits(
     client, report, settings
 ) -> None:
     """Without this, the page form saved every changed field with no limit at all."""
-    settings.RATE_AUTOSAVE_PER_REPORT = (3, 60)
+    settings.RATE_AUTOSAVE_PER_REPORT = (3, 3600)
     key = field_key("website")
 
     def send(value: str) -> int:
