@@ -731,6 +731,10 @@ BY_METHOD = [
     "backoffice:countries",
     "backoffice:country",
     "national:profile",
+    # -- analysis (the foundation's entry) and the completeness of a round
+    "backoffice:analysis",
+    "backoffice:analysis_completeness",
+    "backoffice:analysis_completeness_list",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
