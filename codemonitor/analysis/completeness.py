@@ -515,6 +515,8 @@ class StakeholderItem:
     row: ReportRow
     category_label: str
     updated_at: dt.datetime | None
+    # The countries (or WHO regions) concerned, by name.
+    concerned: tuple[str, ...] = ()
 
     @property
     def state_label(self) -> str:
@@ -744,11 +746,13 @@ def completeness_list(
             .values_list("pk", "updated_at")
             .order_by()
         )
+    names = country_labels(_language()) if rows else {}
     return [
         StakeholderItem(
             row=row,
             category_label=found.category_label(row.category) if row.category else "",
             updated_at=updated.get(row.id),
+            concerned=tuple(names.get(code, code) for code in row.countries),
         )
         for row in rows
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -38,6 +39,9 @@ from codemonitor.backoffice.analysis import (
     no_rounds,
     table_csv,
 )
+
+# Rows of a list behind a number per page (a number may count thousands of stakeholder reports).
+PER_PAGE = 250
 
 
 @dataclass
@@ -138,6 +142,14 @@ def analysis_completeness_list(request: HttpRequest) -> HttpResponse:
         items = list(completeness_list(filters, status, filters.region, category=category))
     except CompletenessRefused as refused:
         problem = str(refused)
+    pages = Paginator(items, PER_PAGE)
+    shown = pages.get_page(request.GET.get("page"))
+
+    def page_url(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return f"?{query.urlencode()}"
+
     heading = list_heading(filters, status, category) if not problem else _("Nothing to list")
     where = region_label(filters.region) if filters.region else _("All regions")
     back = f"{reverse('backoffice:analysis_completeness')}?{urlencode(filters.query(), doseq=True)}"
@@ -149,7 +161,11 @@ def analysis_completeness_list(request: HttpRequest) -> HttpResponse:
             "title": f"{heading} — {where}",
             "status": status,
             "category": category,
-            "items": items,
+            "items": shown.object_list,
+            "count": pages.count,
+            "page": shown,
+            "previous_url": page_url(shown.previous_page_number()) if shown.has_previous() else "",
+            "next_url": page_url(shown.next_page_number()) if shown.has_next() else "",
             "problem": problem,
             "back": back,
         },

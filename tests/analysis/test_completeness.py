@@ -621,3 +621,27 @@ def test_the_page_takes_a_bounded_number_of_queries(clients, demo_round) -> None
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     assert len(many) == len(few) <= 40
+
+
+def test_a_long_list_is_shown_a_page_at_a_time(clients, demo_round, monkeypatch) -> None:
+    from codemonitor.backoffice import analysis_completeness
+
+    monkeypatch.setattr(analysis_completeness, "PER_PAGE", 10)
+    listed = completeness_list(isri(demo_round), "counted", "")
+    query = {"round": demo_round.number, "instrument": "isri", "status": "counted"}
+    seen = []
+    page, number = None, 1
+    while True:
+        page = clients["analyst"].get(
+            "/backoffice/analysis/completeness/list/", {**query, "page": number}
+        )
+        html = page.content.decode()
+        seen += re.findall(r'href="/backoffice/stakeholder-reports/(\d+)/"', html)
+        if 'rel="next"' not in html:
+            break
+        number += 1
+    assert number == -(-len(listed) // 10)
+    assert sorted(map(int, seen)) == sorted(item.row.id for item in listed)
+    # The countries concerned by name, not by code.
+    item = next(item for item in listed if item.row.countries and len(item.row.countries[0]) == 3)
+    assert item.concerned[0] == MemberState.objects.get(pk=item.row.countries[0]).name
