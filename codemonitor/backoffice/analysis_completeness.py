@@ -138,10 +138,13 @@ def analysis_completeness_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")[:100]
     problem = ""
     items: list[object] = []
-    try:
-        items = list(completeness_list(filters, status, filters.region, category=category))
-    except CompletenessRefused as refused:
-        problem = str(refused)
+    if not status:
+        problem = _("Choose a number of the completeness tables: the list behind it opens here.")
+    else:
+        try:
+            items = list(completeness_list(filters, status, filters.region, category=category))
+        except CompletenessRefused as refused:
+            problem = str(refused)
     pages = Paginator(items, PER_PAGE)
     shown = pages.get_page(request.GET.get("page"))
 
