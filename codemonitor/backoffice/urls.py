@@ -2,6 +2,7 @@ from django.urls import path
 
 from codemonitor.backoffice import (
     analysis,
+    analysis_completeness,
     countries,
     laws,
     national,
@@ -92,6 +93,16 @@ urlpatterns = [
     path("countries/<str:iso3>/", countries.country, name="country"),
     # -- analysis of a round
     path("analysis/", analysis.analysis_home, name="analysis"),
+    path(
+        "analysis/completeness/",
+        analysis_completeness.analysis_completeness,
+        name="analysis_completeness",
+    ),
+    path(
+        "analysis/completeness/list/",
+        analysis_completeness.analysis_completeness_list,
+        name="analysis_completeness_list",
+    ),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"

@@ -421,6 +421,14 @@ def cases() -> dict[str, Case]:
         ),
         # -- analysis
         "backoffice:analysis": ("get", b("analysis/"), {}, staff),
+        # -- completeness
+        "backoffice:analysis_completeness": ("get", b("analysis/completeness/"), {}, staff),
+        "backoffice:analysis_completeness_list": (
+            "get",
+            b("analysis/completeness/list/?status=member_states&region=AFR"),
+            {},
+            staff,
+        ),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
         "backoffice:stakeholder_report": (
             "get",

@@ -732,6 +732,10 @@ BY_METHOD = [
     "backoffice:analysis",
     "backoffice:country",
     "national:profile",
+    # -- analysis (the foundation's entry) and the completeness of a round
+    "backoffice:analysis",
+    "backoffice:analysis_completeness",
+    "backoffice:analysis_completeness_list",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
