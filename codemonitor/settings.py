@@ -279,6 +279,9 @@ FORM_UPLOAD_MAX_BYTES = envint("FORM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Seconds the XLSForm checker may spend on one workbook before refusing it as too complex (well
 # under gunicorn's timeout, so that a hostile form gets an answer instead of a killed worker).
 CHECKFORM_MAX_SECONDS = envint("CHECKFORM_MAX_SECONDS", 10)
+# How long the analysis keeps what it read of a round's answers in the cache (the key changes
+# with the answers, so this only bounds the memory of what is no longer asked for).
+ANALYSIS_CACHE_SECONDS = envint("ANALYSIS_CACHE_SECONDS", 3600)
 # Documents attached to reports: per file and per report.
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_DOCUMENTS_MAX_BYTES = envint("REPORT_DOCUMENTS_MAX_BYTES", 100 * 1024 * 1024)

@@ -19,9 +19,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max
+
 from codemonitor.analysis.filters import AnalysisFilters
 from codemonitor.reference.models import SafeguardsEdition, SafeguardsEntry
-from codemonitor.reporting.models import Answer
+from codemonitor.reporting.models import Answer, RoundInstrument
 from codemonitor.reporting.selectors import (
     REGIONS,
     deadline_date,
@@ -98,6 +102,47 @@ def _regions(countries: Iterable[str], region_of: dict[str, str]) -> frozenset[s
     return frozenset(found)
 
 
+def _report_fields(
+    round_instrument: RoundInstrument,
+) -> tuple[dict[int, tuple[str, ...]], dict[int, str]]:
+    """Each report's countries concerned and category (the instrument's report fields).
+
+    The heavy part of a selection (one answer row per report and field, JSON to decode), kept
+    in the cache for as long as the round instrument's answers stay as they are: every write of
+    an answer moves its report's `updated_at` (`answers.report_hold_open`), and a report made or
+    deleted changes the count, so the key changes with them.
+    """
+    fields = round_instrument.instrument_version.form.report_fields()
+    wanted = {
+        name: key
+        for key, name in fields.items()
+        if key in ("countries_concerned", "stakeholder_category")
+    }
+    if not wanted:
+        return {}, {}
+    stamp = round_reports(round_instrument).aggregate(count=Count("id"), changed=Max("updated_at"))
+    changed = stamp["changed"].isoformat() if stamp["changed"] else "-"
+    key = (
+        f"analysis:report-fields:{round_instrument.pk}:{round_instrument.instrument_version_id}:"
+        f"{stamp['count']}:{changed}"
+    )
+    found = cache.get(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    concerned: dict[int, tuple[str, ...]] = {}
+    categories: dict[int, str] = {}
+    for report_id, question, value in Answer.objects.filter(
+        round_instrument=round_instrument, question__in=list(wanted), row=""
+    ).values_list("report_id", "question", "value"):
+        if wanted[question] == "countries_concerned":
+            values = value if isinstance(value, list) else [value]
+            concerned[report_id] = tuple(str(v) for v in values if v)
+        elif isinstance(value, str):
+            categories[report_id] = value
+    cache.set(key, (concerned, categories), settings.ANALYSIS_CACHE_SECONDS)
+    return concerned, categories
+
+
 def selection_for(filters: AnalysisFilters) -> Selection:
     """The reports the filters choose (three or four queries, whatever their number)."""
     round_instrument = filters.round_instrument
@@ -123,23 +168,7 @@ def selection_for(filters: AnalysisFilters) -> Selection:
             "publish_entity_name",
         )
     )
-    fields = round_instrument.instrument_version.form.report_fields()
-    concerned: dict[int, tuple[str, ...]] = {}
-    categories: dict[int, str] = {}
-    wanted = {
-        name: key
-        for key, name in fields.items()
-        if key in ("countries_concerned", "stakeholder_category")
-    }
-    if wanted and rows:
-        for report_id, question, value in Answer.objects.filter(
-            round_instrument=round_instrument, question__in=list(wanted), row=""
-        ).values_list("report_id", "question", "value"):
-            if wanted[question] == "countries_concerned":
-                values = value if isinstance(value, list) else [value]
-                concerned[report_id] = tuple(str(v) for v in values if v)
-            elif isinstance(value, str):
-                categories[report_id] = value
+    concerned, categories = _report_fields(round_instrument) if rows else ({}, {})
     code = round_instrument.instrument_version.instrument.code.upper()
     year = round_instrument.round.year
     chosen: list[ReportRow] = []

@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -493,6 +494,7 @@ def test_the_map_shows_countries_outside_the_filters_apart(demo_round) -> None:
 
 def _national_queries(round_: Round) -> int:
     chosen = nri(round_)
+    cache.clear()  # the worst case: what a selection keeps in the cache read again
     with CaptureQueriesContext(connection) as queries:
         completeness = round_completeness(chosen)
         completeness.table()
@@ -504,6 +506,7 @@ def _national_queries(round_: Round) -> int:
 
 def _stakeholder_queries(round_: Round) -> int:
     chosen = isri(round_)
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         stakeholder_completeness(chosen).tables()
         completeness_list(chosen, "counted", "EUR")
@@ -511,9 +514,10 @@ def _stakeholder_queries(round_: Round) -> int:
 
 
 def test_queries_do_not_grow_with_the_reports(demo_round) -> None:
-    _national_queries(demo_round), _stakeholder_queries(demo_round)  # caches warmed
+    _national_queries(demo_round), _stakeholder_queries(demo_round)  # forms parsed
     national, stakeholder = _national_queries(demo_round), _stakeholder_queries(demo_round)
-    assert national <= 30 and stakeholder <= 12
+    # (the default cache is the database: reading and keeping a selection are queries too)
+    assert national <= 30 and stakeholder <= 20
     nri_reports = Report.objects.filter(
         round_instrument__round=demo_round, member_state__isnull=False
     ).order_by("sequence")
