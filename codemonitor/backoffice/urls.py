@@ -2,6 +2,7 @@ from django.urls import path
 
 from codemonitor.backoffice import (
     analysis,
+    analysis_trends,
     countries,
     laws,
     national,
@@ -92,6 +93,13 @@ urlpatterns = [
     path("countries/<str:iso3>/", countries.country, name="country"),
     # -- analysis of a round
     path("analysis/", analysis.analysis_home, name="analysis"),
+    # -- analysis: a country across rounds
+    path("analysis/countries/", analysis_trends.analysis_countries, name="analysis_countries"),
+    path(
+        "analysis/countries/<str:iso3>/",
+        analysis_trends.analysis_country,
+        name="analysis_country",
+    ),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"
