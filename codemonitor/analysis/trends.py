@@ -24,11 +24,13 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from codemonitor.analysis.tables import AnalysisFigure, AnalysisTable, Cell, Column, Source
 from codemonitor.instruments.engine import AnswerKey, AnswerValue, Evaluation
@@ -61,15 +63,18 @@ class UnknownCountry(LookupError):
     """No Member State has this code."""
 
 
+CHANGE_LABELS = {
+    CHANGED: gettext_lazy("changed"),
+    SAME: gettext_lazy("same"),
+    NEW: gettext_lazy("new"),
+    GONE: gettext_lazy("no longer answered"),
+}
+
+
 def change_label(change: str) -> str:
     """A change flag in words (in the active language)."""
-    labels = {
-        CHANGED: _("changed"),
-        SAME: _("same"),
-        NEW: _("new"),
-        GONE: _("no longer answered"),
-    }
-    return labels.get(change, "")
+    label = CHANGE_LABELS.get(change)
+    return str(label) if label is not None else ""
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,7 @@ class CountryTrends:
     questions: list[QuestionTrend] = field(default_factory=list)
     generated: dt.datetime = field(default_factory=timezone.now)
 
-    @property
+    @cached_property
     def columns(self) -> list[RoundReport]:
         """The rounds whose report is compared, oldest first."""
         return [item for item in self.rounds if item.shown]
@@ -263,17 +268,23 @@ class CountryTrends:
                     row.append(Cell(cell.change_label or None))
             rows.append(row)
         return AnalysisTable(
-            identifier=f"trends.{self.iso3.lower()}.answers",
+            identifier=self.answers_identifier,
             title=_("Answers of %(country)s across rounds") % {"country": self.country},
             columns=columns,
             rows=rows,
             source=self.source(),
-            notes=[
-                _(
-                    "Questions asked in more than one round's instrument; answers the "
-                    "instrument's rules hide, documents and personal data are left out."
-                )
-            ],
+            notes=[self.note],
+        )
+
+    @property
+    def answers_identifier(self) -> str:
+        return f"trends.{self.iso3.lower()}.answers"
+
+    @property
+    def note(self) -> str:
+        return _(
+            "Questions asked in more than one round's instrument; answers the instrument's "
+            "rules hide, documents and personal data are left out."
         )
 
     def tables(self) -> dict[str, AnalysisTable]:
