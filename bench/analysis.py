@@ -13,9 +13,9 @@ process (middleware, session, view, queries, template: the whole request but the
 signed in as a Secretariat analyst with the second factor. Each page of `PAGES` (below; add the
 pages you make) is requested once cold (the first request of the process for that page,
 reported apart), once with its SQL statements counted (`CaptureQueriesContext`), then `--runs`
-times (at least 20): p50, p95 and max of the wall time, and p50 of the process's own CPU time
-(what the request costs here without the database server's work and without waiting for a
-core). A page answering 404 is reported as "missing" (not merged yet), any other status or an
+times (at least 20): p50, p95 and max of the wall time, and p50 and p95 of the process's own
+CPU time (what the request costs here without the database server's work and without waiting
+for a core). A page answering 404 is reported as "missing" (not merged yet), any other status or an
 exception as such: the run goes on. Bounded: at most `--runs` × pages requests, and no more
 runs of a page once `--budget` seconds have gone by.
 """
@@ -74,9 +74,9 @@ class Measured:
 
     def cells(self) -> list[str]:
         if not self.wall:
-            return [self.name, self.status, "", "", "", "", "", "", ""]
+            return [self.name, self.status, "", "", "", "", "", "", "", ""]
         cuts = statistics.quantiles(self.wall, n=100) if len(self.wall) > 1 else self.wall * 99
-        cpu = statistics.median(self.cpu)
+        cpu = statistics.quantiles(self.cpu, n=100) if len(self.cpu) > 1 else self.cpu * 99
         return [
             self.name,
             self.status,
@@ -86,7 +86,8 @@ class Measured:
             f"{cuts[49]:.0f}",
             f"{cuts[94]:.0f}",
             f"{max(self.wall):.0f}",
-            f"{cpu:.0f}",
+            f"{cpu[49]:.0f}",
+            f"{cpu[94]:.0f}",
         ]
 
 
@@ -184,7 +185,18 @@ def measure(
 
 
 def table(results: list[Measured]) -> str:
-    header = ["page", "status", "SQL", "KB", "cold ms", "p50 ms", "p95 ms", "max ms", "CPU p50"]
+    header = [
+        "page",
+        "status",
+        "SQL",
+        "KB",
+        "cold ms",
+        "p50 ms",
+        "p95 ms",
+        "max ms",
+        "CPU p50",
+        "CPU p95",
+    ]
     lines = [
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
