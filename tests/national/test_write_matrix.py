@@ -731,6 +731,12 @@ BY_METHOD = [
     "backoffice:countries",
     "backoffice:country",
     "national:profile",
+    # -- analysis (the foundation's home page)
+    "backoffice:analysis",
+    # -- analysis: a country across rounds
+    "backoffice:analysis_countries",
+    "backoffice:analysis_country",
+    "national:analysis",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
