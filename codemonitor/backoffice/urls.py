@@ -3,6 +3,7 @@ from django.urls import path
 from codemonitor.backoffice import (
     analysis,
     analysis_completeness,
+    analysis_trends,
     countries,
     laws,
     national,
@@ -102,6 +103,12 @@ urlpatterns = [
         "analysis/completeness/list/",
         analysis_completeness.analysis_completeness_list,
         name="analysis_completeness_list",
+    # -- analysis: a country across rounds
+    path("analysis/countries/", analysis_trends.analysis_countries, name="analysis_countries"),
+    path(
+        "analysis/countries/<str:iso3>/",
+        analysis_trends.analysis_country,
+        name="analysis_country",
     ),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from codemonitor.national import laws, profile, recruiters, views
+from codemonitor.national import analysis, laws, profile, recruiters, views
 from codemonitor.reporting.page_views import page_urlpatterns
 
 app_name = "national"
@@ -9,6 +9,7 @@ urlpatterns = [
     path("contributors/", views.contributors, name="contributors"),
     path("authority/", views.authority, name="authority"),
     path("profile/", profile.profile, name="profile"),  # -- profile
+    path("analysis/", analysis.analysis, name="analysis"),  # -- analysis: across rounds
     path(
         "contributors/<int:user_id>/remove/",
         views.contributor_remove_view,

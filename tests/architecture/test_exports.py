@@ -43,6 +43,8 @@ EXPORT_RESPONSES = {
     # -- analysis: every table's companion CSV, from analysis.tables.AnalysisTable.csv
     # (core.exports).
     "codemonitor.backoffice.analysis",
+    # -- analysis: a country across rounds, for its national users (AnalysisTable.csv).
+    "codemonitor.national.analysis",
 }
 
 

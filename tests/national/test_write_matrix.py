@@ -732,10 +732,13 @@ BY_METHOD = [
     "backoffice:analysis",
     "backoffice:country",
     "national:profile",
-    # -- analysis (the foundation's entry) and the completeness of a round
-    "backoffice:analysis",
+    # -- analysis: the completeness of a round
     "backoffice:analysis_completeness",
     "backoffice:analysis_completeness_list",
+    # -- analysis: a country across rounds
+    "backoffice:analysis_countries",
+    "backoffice:analysis_country",
+    "national:analysis",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",

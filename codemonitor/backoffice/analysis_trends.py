@@ -1,0 +1,126 @@
+"""The Secretariat's view of a country across rounds: its answers to the same question in each
+round side by side, numeric answers as trends, what changed since the previous round.
+
+The figures come from `analysis.trends.country_across_rounds`; the page shows every report
+state unless the analyst narrows them (each round's column says its report's state). Each
+table's CSV is the same URL with `?csv=<identifier>`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from codemonitor.accounts.access import secretariat_required
+from codemonitor.analysis.trends import (
+    ALL_STATES,
+    UnknownCountry,
+    country_across_rounds,
+    states_from_query,
+)
+from codemonitor.backoffice.analysis import table_csv
+from codemonitor.core.languages import active
+from codemonitor.instruments.models import Instrument
+from codemonitor.reference.models import MemberState
+from codemonitor.reference.names import country_labels
+from codemonitor.reporting.models import Report
+
+
+def _code(text: str) -> str:
+    code = text.strip().upper()
+    if not (code.isascii() and code.isalpha() and len(code) == 3):
+        return ""  # nothing else is a country's code (a NUL byte never reaches PostgreSQL)
+    return code
+
+
+def national_instrument(request: HttpRequest, problems: list[str]) -> tuple[str, list[str]]:
+    """The national instrument asked for (`?instrument=`), else the NRI; and every national
+    instrument's code, for the form."""
+    codes = list(
+        Instrument.objects.filter(kind=Instrument.Kind.NATIONAL)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    wanted = request.GET.get("instrument", "").strip()[:100]
+    if wanted and wanted not in codes:
+        problems.append(_("There is no national instrument '%(code)s'.") % {"code": wanted})
+        wanted = ""
+    return wanted or ("nri" if "nri" in codes or not codes else codes[0]), codes
+
+
+@require_safe
+@secretariat_required
+def analysis_country(request: HttpRequest, iso3: str) -> HttpResponse:
+    code = _code(iso3)
+    if not code:
+        raise Http404
+    states, problems = states_from_query(request.GET, default=ALL_STATES)
+    instrument, instruments = national_instrument(request, problems)
+    try:
+        trends = country_across_rounds(
+            code, instrument_code=instrument, language=active(), states=states
+        )
+    except UnknownCountry:
+        raise Http404 from None
+    wanted = request.GET.get("csv", "")
+    if wanted:
+        table = trends.tables().get(wanted)
+        if table is None:
+            problems.append(_("There is no table '%(table)s' on this page.") % {"table": wanted})
+        else:
+            return table_csv(table)
+    query = {"state": list(trends.states)} if trends.states != ALL_STATES else {}
+    if instrument != "nri":
+        query["instrument"] = [instrument]
+    return render(
+        request,
+        "backoffice/analysis/country.html",
+        {
+            "title": _("%(country)s across rounds") % {"country": trends.country},
+            "trends": trends,
+            "problems": problems,
+            "query": urlencode(query, doseq=True),
+            "report_url": "backoffice:national_report",
+            "filter_states": Report.State.choices,
+            "instruments": instruments,
+            "instrument": instrument,
+        },
+    )
+
+
+@require_safe
+@secretariat_required
+def analysis_countries(request: HttpRequest) -> HttpResponse:
+    """Choosing a country: by its code or its name (`?country=`); without one, every Member
+    State. A single match goes straight to its page."""
+    wanted = request.GET.get("country", "").strip()[:100]
+    names = country_labels(active())
+    members = set(MemberState.objects.values_list("pk", flat=True))
+    countries = sorted(
+        ((iso3, names.get(iso3, iso3)) for iso3 in members), key=lambda item: item[1]
+    )
+    message = ""
+    if wanted:
+        code = _code(wanted)
+        if code in members:
+            return redirect("backoffice:analysis_country", iso3=code)
+        folded = wanted.casefold()
+        countries = [item for item in countries if folded in item[1].casefold()]
+        if len(countries) == 1:
+            return redirect("backoffice:analysis_country", iso3=countries[0][0])
+        if not countries:
+            message = _("No Member State is called '%(name)s'.") % {"name": wanted}
+    return render(
+        request,
+        "backoffice/analysis/countries.html",
+        {
+            "title": _("Countries across rounds"),
+            "countries": countries,
+            "wanted": wanted,
+            "message": message,
+        },
+    )
