@@ -103,6 +103,7 @@ urlpatterns = [
         "analysis/completeness/list/",
         analysis_completeness.analysis_completeness_list,
         name="analysis_completeness_list",
+    ),
     # -- analysis: a country across rounds
     path("analysis/countries/", analysis_trends.analysis_countries, name="analysis_countries"),
     path(

@@ -428,6 +428,7 @@ def cases() -> dict[str, Case]:
             b("analysis/completeness/list/?status=member_states&region=AFR"),
             {},
             staff,
+        ),
         # -- analysis: a country across rounds (the Secretariat any country; a national user
         # their own, on a page with no parameter naming a country)
         "backoffice:analysis_countries": ("get", b("analysis/countries/?country=gha"), {}, staff),
