@@ -43,7 +43,8 @@ def _short(text: str, length: int) -> str:
 def grouped_bars(title: str, groups: Sequence[BarGroup], *, description: str = "") -> SafeString:
     """Horizontal bars in groups (one group per region, one bar per answer), each labelled
     with its answer and its value (and share); the same answer has the same class in every
-    group (`series-1` …), so its colour repeats, but its name is written beside it."""
+    group (`series-1` …), so its colour repeats, but its name is written beside it. One group
+    alone is drawn in one colour."""
     if not groups or not any(bar.value for group in groups for bar in group.bars):
         return mark_safe("")
     row, heading, label_w, value_w = 18, 22, 200, 96
@@ -64,7 +65,7 @@ def grouped_bars(title: str, groups: Sequence[BarGroup], *, description: str = "
             if bar.share is not None:
                 shown = f"{shown} ({bar.share:.0f}%)"
             parts.append(
-                f'<g class="series-{index % 6 + 1}">'
+                f'<g class="series-{index % 6 + 1 if len(groups) > 1 else 1}">'
                 f'<text class="label" x="{label_w - 6}" y="{y + 13}" text-anchor="end">'
                 f"{escape(_short(bar.label, 32))}</text>"
                 f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{length:.1f}" '

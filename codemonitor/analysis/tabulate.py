@@ -32,6 +32,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
@@ -51,7 +52,9 @@ from codemonitor.analysis.tables import (
 from codemonitor.instruments.engine import AnswerValue
 from codemonitor.instruments.schema import COUNTRIES_LIST, METADATA_KINDS, Form, Question
 from codemonitor.reference.names import country_labels
+from codemonitor.reporting.models import Report
 from codemonitor.reporting.selectors import REGIONS, answers_table, round_reports
+from codemonitor.workforce.charts import bar_chart
 
 # Drill values besides a choice's name (or a year, or a country's code).
 NONE = "__none__"  # shown, not answered
@@ -298,12 +301,20 @@ class Tally:
             if not report.regions:
                 self.unplaced.add(report.id)
         self.base.update(columns)
+        if self.distinct:
+            for column in columns:
+                self.base_reports[column].add(report.id)
+        self.add_keys(observation, keys)
+
+    def add_keys(self, observation: Observation, keys: Iterable[str]) -> None:
+        """Count an observation (already in the denominators) under more keys."""
+        report = observation.report
+        columns = self._columns[report.id]
         keys = list(keys)
         self.keys.update(dict.fromkeys(keys))
         self.cells.update((key, column) for key in keys for column in columns)
         if self.distinct:
             for column in columns:
-                self.base_reports[column].add(report.id)
                 for key in keys:
                     self.reports[key, column].add(report.id)
 
@@ -496,10 +507,11 @@ def _count_table(
     by: Sequence[str],
     drill_of: Callable[[str, str], dict[str, str]],
     notes: list[str],
-    others: Sequence[str] = (),
+    others: int = 0,
 ) -> AnalysisTable:
-    """A table of counts: one row per key (with a share of the column's observations), an
-    "others" row when given, and the denominators as the footer."""
+    """A table of counts: one row per key (with a share of the column's observations), the
+    row of the `others` countries not shown one by one (counted under OTHERS) when there are,
+    and the denominators as the footer."""
     reports_column = bool(context.repeat)
     if reports_column:
         columns = [*columns, Column("reports", _("Reports"))]
@@ -525,16 +537,13 @@ def _count_table(
             )
         )
     if others:
-        other_reports: set[int] = set()
-        for key in others:
-            other_reports |= counted.report_ids(key)
         rows.insert(
             len([k for k in keys if k != NONE]),
             row_of(
-                _("Other countries (%(count)s)") % {"count": len(others)},
+                _("Other countries (%(count)s)") % {"count": others},
                 OTHERS,
-                lambda column: sum(counted.count(key, column) for key in others),
-                len(other_reports),
+                lambda column: counted.count(OTHERS, column),
+                counted.report_count(OTHERS),
             ),
         )
     footer = [Cell(_("Applies to (%(unit)s)") % {"unit": context.unit}, header=True)]
@@ -561,6 +570,12 @@ def _select_tables(context: Context, found: list[Observation]) -> list[Table]:
     if countries:
         keys = [*_top_countries(counted), NONE]
         others = [k for k in counted.keys if k not in keys]
+        if others:
+            # One row for the rest: the observations naming at least one of them.
+            shown = set(keys)
+            for observation in found:
+                if any(key not in shown for key in keys_of(question, observation.value)):
+                    counted.add_keys(observation, [OTHERS])
         first = _("Country")
     else:
         keys = _choice_keys(context, counted)
@@ -594,7 +609,7 @@ def _select_tables(context: Context, found: list[Observation]) -> list[Table]:
         by=[*REGIONS, TOTAL],
         drill_of=drill_of,
         notes=notes,
-        others=others,
+        others=len(others),
     )
     safeguards = _count_table(
         context,
@@ -611,7 +626,7 @@ def _select_tables(context: Context, found: list[Observation]) -> list[Table]:
         by=[ON, OFF, TOTAL],
         drill_of=drill_of,
         notes=[*notes, _safeguards_note(context.selection)],
-        others=others,
+        others=len(others),
     )
     tables: list[Table] = [region, _region_figure(context, region, counted, keys), safeguards]
     if countries and context.repeat and any(row.member_state for row in context.selection.reports):
@@ -864,22 +879,21 @@ def _numeric_tables(context: Context, found: list[Observation]) -> list[Table]:
         ],
         [*notes, _safeguards_note(context.selection)],
     )
-    sums = [(region_code, _numbers_by(found, region_code)[0]) for region_code in REGIONS]
     title = _("%(question)s — sum by WHO region") % {"question": context.label}
+    sums = [(code, Decimal(sum(_numbers_by(found, code)[0]))) for code in REGIONS]
     figure = AnalysisFigure(
         identifier=context.identifier("chart"),
         title=title,
-        svg=charts.grouped_bars(
+        svg=bar_chart(
             title,
-            [
-                charts.BarGroup(label=code, bars=[charts.Bar(_("Sum"), sum(values), None)])
-                for code, values in sums
-            ],
+            sums,
             description=_(
                 "Bar chart: the sum of the answers in each WHO region. The figures are in the "
                 "table."
             ),
-        ),
+        )
+        if any(value for _code, value in sums)
+        else "",
         table=region,
     )
     return [region, figure, safeguards, _missing_table(context, found)]
@@ -1298,3 +1312,86 @@ def answer_texts(
             text = str(value)
         shown[observation.report.id] = text if len(text) <= 120 else text[:119] + "…"
     return shown
+
+
+def describe_drill(selection: Selection, drill: Drill, *, language: str) -> str:
+    """The list's criteria in words ("Question: …; answer: …; WHO region: AFR")."""
+    form = selection.filters.round_instrument.instrument_version.form
+    parts: list[str] = []
+    if drill.question:
+        question = analysable(form, drill.question)
+        context = _context(selection, form, question, language)
+        parts.append(_("question: %(question)s") % {"question": context.label})
+        if drill.value == ANY:
+            parts.append(_("answered"))
+        elif drill.value == OTHERS:
+            parts.append(
+                _("a country other than the %(top)s named most often") % {"top": drill.top}
+            )
+        elif drill.value:
+            parts.append(_("answer: %(answer)s") % {"answer": context.choice_label(drill.value)})
+        if drill.pair:
+            labels = country_labels(context.language)
+            parts.append(
+                _("countries linked: %(pair)s")
+                % {"pair": " – ".join(labels.get(c, c) for c in drill.pair.split("-"))}
+            )
+        if drill.active:
+            parts.append(_("a row active in %(year)s") % {"year": drill.active})
+    for region in drill.regions:
+        parts.append(_("WHO region: %(region)s") % {"region": region})
+    for status in drill.safeguards:
+        parts.append(
+            _("on the safeguards list") if status == ON else _("not on the safeguards list")
+        )
+    return "; ".join(parts)
+
+
+def reports_table(
+    selection: Selection, reports: Sequence[ReportRow], drill: Drill, *, language: str
+) -> AnalysisTable:
+    """The reports behind a number, one row each: reference, country or entity, regions,
+    safeguards status, state, and the answer when the question is outside a repeat."""
+    labels = country_labels(language)
+    answers = (
+        answer_texts(selection, drill.question, reports, language=language)
+        if drill.question
+        else {}
+    )
+    states = dict(Report.State.choices)
+    rows = []
+    for report in reports:
+        name = (
+            labels.get(report.member_state, report.member_state)
+            if report.member_state
+            else report.entity_name
+        )
+        rows.append(
+            [
+                Cell(report.reference, header=True),
+                Cell(name),
+                Cell(", ".join(sorted(report.regions)) or "—"),
+                Cell(_("yes") if report.on_list else _("no")),
+                Cell(str(states.get(report.state, report.state))),
+                Cell(report.language),
+                Cell(answers.get(report.id, "")),
+            ]
+        )
+    code = selection.filters.instrument.code.lower()
+    described = describe_drill(selection, drill, language=language)
+    return AnalysisTable(
+        identifier=f"{code}.{drill.question or 'all'}.reports",
+        title=_("Reports counted (%(count)s)") % {"count": len(rows)}
+        + (f" — {described}" if described else ""),
+        columns=[
+            Column("reference", _("Report"), numeric=False),
+            Column("name", _("Country") if selection.filters.is_national else _("Entity"), False),
+            Column("regions", _("WHO region"), numeric=False),
+            Column("on_list", _("On the safeguards list"), numeric=False),
+            Column("state", _("State"), numeric=False),
+            Column("language", _("Language"), numeric=False),
+            Column("answer", _("Answer"), numeric=False),
+        ],
+        rows=rows,
+        source=Source.of(selection),
+    )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from codemonitor.backoffice import (
     analysis,
+    analysis_questions,
     countries,
     laws,
     national,
@@ -92,6 +93,18 @@ urlpatterns = [
     path("countries/<str:iso3>/", countries.country, name="country"),
     # -- analysis of a round
     path("analysis/", analysis.analysis_home, name="analysis"),
+    # -- analysis: questions tabulated, and the reports behind a number
+    path(
+        "analysis/questions/",
+        analysis_questions.analysis_questions,
+        name="analysis_questions",
+    ),
+    path(
+        "analysis/questions/<str:name>/",
+        analysis_questions.analysis_question,
+        name="analysis_question",
+    ),
+    path("analysis/reports/", analysis_questions.analysis_reports, name="analysis_reports"),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"
