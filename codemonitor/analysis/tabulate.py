@@ -148,12 +148,13 @@ def analysable_questions(form: Form, *, language: str = "") -> list[QuestionPage
     Pages with nothing to tabulate are left out."""
     language = language or form.default_language
     paths = form.repeat_path()
+    named = form.questions()
     pages: list[QuestionPage] = []
     for page in form.pages():
         found: list[AnalysableQuestion] = []
         nodes = [page, *page.walk()]
         for node in nodes:
-            if node.kind == "group" and numeric_members(node):
+            if node.kind == "group" and node.name in named and numeric_members(node):
                 found.append(
                     AnalysableQuestion(
                         name=node.name,

@@ -312,9 +312,7 @@ def answers_table(
     table: list[dict[str, AnswerValue]] = []
     for report_id in report_ids:
         answers = by_report[report_id]
-        evaluation = (
-            Evaluation(form, {**answers, **personal.get(report_id, {})}) if rules else None
-        )
+        evaluation = Evaluation(form, {**answers, **personal.get(report_id, {})}) if rules else None
         # The rows of the deepest repeat asked for are the table's lines.
         for row_path in _instances(answers, deepest):
             line: dict[str, AnswerValue] = {"report": report_id, "row": row_path}

@@ -731,6 +731,11 @@ BY_METHOD = [
     "backoffice:countries",
     "backoffice:country",
     "national:profile",
+    # -- analysis (the home page, and the questions tabulated with the reports behind them)
+    "backoffice:analysis",
+    "backoffice:analysis_questions",
+    "backoffice:analysis_question",
+    "backoffice:analysis_reports",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
