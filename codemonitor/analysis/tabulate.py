@@ -301,7 +301,9 @@ class Tally:
             self._columns[report.id] = columns
             if not report.regions:
                 self.unplaced.add(report.id)
-        self.base.update(columns)
+        base = self.base
+        for column in columns:
+            base[column] += 1
         if self.distinct:
             for column in columns:
                 self.base_reports[column].add(report.id)
@@ -312,8 +314,11 @@ class Tally:
         report = observation.report
         columns = self._columns[report.id]
         keys = list(keys)
-        self.keys.update(dict.fromkeys(keys))
-        self.cells.update((key, column) for key in keys for column in columns)
+        cells, met = self.cells, self.keys
+        for key in keys:
+            met[key] = None
+            for column in columns:
+                cells[key, column] += 1
         if self.distinct:
             for column in columns:
                 for key in keys:
