@@ -438,9 +438,7 @@ class Context:
                 )
             )
         if self.repeat:
-            notes.append(
-                _("Each row of the table is counted; “reports” counts the reports with such a row.")
-            )
+            notes.append(_("Each row of the table is counted."))
         return notes
 
 
@@ -521,6 +519,7 @@ def _count_table(
     reports_column = bool(context.repeat)
     if reports_column:
         columns = [*columns, Column("reports", _("Reports"))]
+        notes = [*notes, _("“Reports” counts the reports with at least one such row.")]
     rows: list[list[Cell]] = []
 
     def row_of(label: str, key: str, count: Callable[[str], int], reports: int) -> list[Cell]:
