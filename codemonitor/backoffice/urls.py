@@ -4,6 +4,7 @@ from codemonitor.backoffice import (
     analysis,
     analysis_completeness,
     analysis_trends,
+    analysis_questions,
     countries,
     laws,
     national,
@@ -111,6 +112,18 @@ urlpatterns = [
         analysis_trends.analysis_country,
         name="analysis_country",
     ),
+    # -- analysis: questions tabulated, and the reports behind a number
+    path(
+        "analysis/questions/",
+        analysis_questions.analysis_questions,
+        name="analysis_questions",
+    ),
+    path(
+        "analysis/questions/<str:name>/",
+        analysis_questions.analysis_question,
+        name="analysis_question",
+    ),
+    path("analysis/reports/", analysis_questions.analysis_reports, name="analysis_reports"),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"

@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -458,6 +458,47 @@ class Evaluation:
             if message:
                 found.append(Problem(question.name, row, message))
         return found
+
+
+def relevance_inputs(form: Form, names: Iterable[str]) -> frozenset[str]:
+    """The questions whose answers an `Evaluation` reads to decide whether `names` are shown.
+
+    The names themselves, the groups and repeats around them, what their `relevant`
+    expressions refer to — and, the same way, what decides whether those are shown and what a
+    calculation among them reads —, with the repeats whose rows any of them read. An evaluation
+    given only these answers judges the relevance of `names` as one given all of them does, so
+    a read across many reports need not load every answer of each.
+    """
+    questions = form.questions()
+    parents = form.parents()
+    paths = form.repeat_path()
+    cache = form.reference_cache()
+
+    def refers(name: str, column: str) -> tuple[str, ...]:
+        key = (name, column)
+        found = cache.get(key)
+        if found is None:
+            text = getattr(questions[name], column)
+            tree = expressions.parse(text, allow_fields=column == "choice_filter") if text else None
+            found = tuple(sorted(expressions.references(tree))) if tree is not None else ()
+            cache[key] = found
+        return found
+
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in questions:
+            continue
+        seen.add(name)
+        todo.extend(paths.get(name, ()))
+        parent = parents.get(name)
+        if parent is not None:
+            todo.append(parent.name)
+        todo.extend(refers(name, "relevant"))
+        if questions[name].kind == "calculate":
+            todo.extend(refers(name, "calculation"))
+    return frozenset(seen)
 
 
 def _as_list(value: Value) -> list[Value]:

@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from codemonitor.instruments.engine import AnswerKey, AnswerValue, Evaluation, row_prefix
+from codemonitor.instruments.engine import (
+    AnswerKey,
+    AnswerValue,
+    Evaluation,
+    join_row,
+    relevance_inputs,
+    row_prefix,
+)
 from codemonitor.instruments.models import Instrument
 from codemonitor.reference.models import RegionMembership, SafeguardsEdition, SafeguardsEntry
 from codemonitor.reporting.models import Answer, PersonalAnswer, Report, Round, RoundInstrument
@@ -237,6 +244,7 @@ def answers_table(
     *,
     reports: QuerySet[Report] | None = None,
     relevant_only: bool = True,
+    hidden: bool = False,
 ) -> list[dict[str, AnswerValue]]:
     """The answers to some questions across a round as a tidy table: one dict per observation.
 
@@ -245,10 +253,14 @@ def answers_table(
     `report` (its id), `row` (the row path, "" outside repeats) and one key per question.
     Personal data never appear: asking for a `personal_data` question is refused. With
     `relevant_only`, answers the form's rules hide (a stale answer to a question that no longer
-    applies) are left out, as on the report's own pages.
+    applies) are left out, as on the report's own pages; with `hidden` too, each dict also
+    lists under `hidden` the questions the rules hide on its line, so that a question shown but
+    not answered (None, not listed) can be told from one that does not apply.
 
     `reports` defaults to the reports that count (`reports_counting`); reports of another round
     instrument are left out. A report with no row in the deepest repeat asked for has no line.
+    Only the answers that the asked questions' relevance depends on are read, and no rule is
+    evaluated when none applies to them (`engine.relevance_inputs`).
     """
     form = round_instrument.instrument_version.form
     known = form.questions()
@@ -274,37 +286,65 @@ def answers_table(
     if not report_ids:
         return []
     wanted = [*questions, *deepest]
+    if relevant_only:
+        # Only the answers that decide whether the questions are shown, not every answer.
+        wanted = sorted(relevance_inputs(form, wanted))
+    # Without a rule on the way (no `relevant` on the questions, their containers or what
+    # those read), everything asked is shown: no evaluation is needed.
+    rules = relevant_only and any(known[name].relevant for name in wanted)
     by_report: dict[int, dict[AnswerKey, AnswerValue]] = {pk: {} for pk in report_ids}
-    stored = Answer.objects.filter(round_instrument=round_instrument, report_id__in=report_ids)
-    if not relevant_only:
-        stored = stored.filter(question__in=wanted)
+    stored = Answer.objects.filter(
+        round_instrument=round_instrument, report__in=chosen.values("pk"), question__in=wanted
+    )
     for report_id, question, row, value in stored.values_list(
         "report_id", "question", "row", "value"
     ):
         by_report[report_id][question, row] = value
     personal: dict[int, dict[AnswerKey, AnswerValue]] = {}
-    if relevant_only:
+    if rules and any(known[name].personal for name in wanted):
         # Rules may read personal answers; they decide what is shown but are never returned.
         for report_id, question, row, value in PersonalAnswer.objects.filter(
-            round_instrument=round_instrument, report_id__in=report_ids
+            round_instrument=round_instrument,
+            report__in=chosen.values("pk"),
+            question__in=wanted,
         ).values_list("report_id", "question", "row", "value"):
             personal.setdefault(report_id, {})[question, row] = value
-    # The question in the deepest repeat: its instances are the table's lines.
-    innermost = max(questions, key=lambda name: len(paths.get(name, ())))
     table: list[dict[str, AnswerValue]] = []
     for report_id in report_ids:
         answers = by_report[report_id]
-        evaluation = Evaluation(form, {**answers, **personal.get(report_id, {})})
-        for row_path in evaluation.instances(innermost):
+        evaluation = Evaluation(form, {**answers, **personal.get(report_id, {})}) if rules else None
+        # The rows of the deepest repeat asked for are the table's lines.
+        for row_path in _instances(answers, deepest):
             line: dict[str, AnswerValue] = {"report": report_id, "row": row_path}
+            hidden_here: list[str] = []
             for name in questions:
                 at = row_prefix(row_path, len(paths.get(name, ())))
                 value = answers.get((name, at))
-                if relevant_only and not evaluation.relevant(name, at):
+                if evaluation is not None and not evaluation.relevant(name, at):
                     value = None
+                    hidden_here.append(name)
                 line[name] = value
+            if hidden:
+                line["hidden"] = hidden_here
             table.append(line)
     return table
+
+
+def _instances(answers: dict[AnswerKey, AnswerValue], repeats: tuple[str, ...]) -> list[str]:
+    """Every row path of the innermost of nested repeats ("" once outside repeats), as
+    `Evaluation.instances` finds them: the rows each repeat's answer lists."""
+    found = [""]
+    for repeat in repeats:
+        found = [
+            join_row(path, str(row))
+            for path in found
+            for row in _listed(answers.get((repeat, path)))
+        ]
+    return found
+
+
+def _listed(value: AnswerValue) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
 
 
 def answers_count_by(table: Iterable[dict[str, AnswerValue]], question: str) -> dict[str, int]:

@@ -439,6 +439,20 @@ def cases() -> dict[str, Case]:
             {},
             only(NATIONAL_ALL, anonymous=NOT_FOUND),
         ),
+        # -- analysis: questions tabulated, the reports behind a number
+        "backoffice:analysis_questions": ("get", b("analysis/questions/"), {}, staff),
+        "backoffice:analysis_question": (
+            "get",
+            b("analysis/questions/code_awareness/"),
+            {},
+            staff,
+        ),
+        "backoffice:analysis_reports": (
+            "get",
+            b("analysis/reports/?question=code_awareness&value=yes"),
+            {},
+            staff,
+        ),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
         "backoffice:stakeholder_report": (
             "get",

@@ -739,6 +739,10 @@ BY_METHOD = [
     "backoffice:analysis_countries",
     "backoffice:analysis_country",
     "national:analysis",
+    # -- analysis: the questions tabulated, with the reports behind them
+    "backoffice:analysis_questions",
+    "backoffice:analysis_question",
+    "backoffice:analysis_reports",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
