@@ -702,8 +702,10 @@ def _hits(
         label = (
             question.text("label", language, form.default_language) if question else doc.question
         )
-        spans = doc.spans if doc.spans is not None else tuple(match(doc.text, alternatives) or ())
-        spans = _phrases_only(doc.text, spans, alternatives)
+        # The database's marks (words in other forms too) and the words as typed (a phrase
+        # whole, with the little words the database leaves out).
+        found = (*(doc.spans or ()), *(match(doc.text, alternatives) or ()))
+        spans = _phrases_only(doc.text, found, alternatives)
         hits.append(
             SearchHit(
                 report_id=doc.report_id,

@@ -2,6 +2,7 @@ from django.urls import path
 
 from codemonitor.backoffice import (
     analysis,
+    analysis_text,
     countries,
     laws,
     national,
@@ -92,6 +93,21 @@ urlpatterns = [
     path("countries/<str:iso3>/", countries.country, name="country"),
     # -- analysis of a round
     path("analysis/", analysis.analysis_home, name="analysis"),
+    # -- reading the free text
+    path("analysis/search/", analysis_text.analysis_search, name="analysis_search"),
+    path(
+        "analysis/answers/<int:report_id>/<str:question>/",
+        analysis_text.analysis_answer,
+        name="analysis_answer",
+    ),
+    path("analysis/codebook/", analysis_text.analysis_codebook, name="analysis_codebook"),
+    path("analysis/codebook/<int:code_id>/", analysis_text.analysis_code, name="analysis_code"),
+    path("analysis/codings/", analysis_text.analysis_codings, name="analysis_codings"),
+    path(
+        "analysis/codings/<int:coding_id>/",
+        analysis_text.analysis_coding,
+        name="analysis_coding",
+    ),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"
