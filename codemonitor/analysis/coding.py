@@ -10,7 +10,8 @@ passage itself nor the analyst's note (an answer may name people).
 A coding points to one text answer of a report (not personal, a `text` question of the
 report's form) and to a span of it in characters (`start` to `end`, end excluded), or to the
 whole answer; it keeps the passage as it was coded. Several analysts code the same round; each
-coding remembers its analyst. Coding changes nothing of a report.
+coding remembers its analyst (two analysts may code the same passage with the same code, to
+compare their coding; one analyst codes it once). Coding changes nothing of a report.
 
 Reads: `coding_counts(selection)` (codes × WHO region and × safeguards status: coded passages
 and the reports they are in), `coded_passages(selection, …)` with their source, and
@@ -275,15 +276,30 @@ def _same_round(code: Code, report: Report) -> None:
         raise CodingRefused(_("This code belongs to the codebook of another round."))
 
 
-def _duplicate(code: Code, answer: CodedAnswer, start: int | None, end: int | None) -> bool:
-    return Coding.objects.filter(
-        code=code,
-        report=answer.report,
-        question=answer.question,
-        row=answer.row,
-        start=start,
-        end=end,
-    ).exists()
+def _duplicate(
+    code: Code,
+    answer: CodedAnswer,
+    start: int | None,
+    end: int | None,
+    analyst_id: int | None,
+    *,
+    other_than: int | None = None,
+) -> bool:
+    """The analyst has coded this span with this code already (another analyst may: their
+    codings are compared)."""
+    return (
+        Coding.objects.filter(
+            code=code,
+            report=answer.report,
+            question=answer.question,
+            row=answer.row,
+            start=start,
+            end=end,
+            analyst_id=analyst_id,
+        )
+        .exclude(pk=other_than)
+        .exists()
+    )
 
 
 def _coding_data(coding: Coding) -> dict[str, object]:
@@ -317,7 +333,7 @@ def coding_add(
     _same_round(code, report)
     first, last, passage = _span(answer.text, start, end)
     with transaction.atomic():
-        if _duplicate(code, answer, first, last):
+        if _duplicate(code, answer, first, last, user.pk):
             raise CodingRefused(_("This passage is already coded with this code."))
         coding = Coding.objects.create(
             code=code,
@@ -376,21 +392,14 @@ def coding_update(
         after = _coding_data(locked)
         if after == before:
             return locked
-        if (after["code"], after["start"], after["end"]) != (
+        moved = (after["code"], after["start"], after["end"]) != (
             before["code"],
             before["start"],
             before["end"],
-        ) and (
-            Coding.objects.filter(
-                code=locked.code,
-                report=report,
-                question=locked.question,
-                row=locked.row,
-                start=locked.start,
-                end=locked.end,
-            )
-            .exclude(pk=locked.pk)
-            .exists()
+        )
+        answer = CodedAnswer(report, locked.question, locked.row, locked.passage)
+        if moved and _duplicate(
+            locked.code, answer, locked.start, locked.end, locked.analyst_id, other_than=locked.pk
         ):
             raise CodingRefused(_("This passage is already coded with this code."))
         locked.updated_at = timezone.now()

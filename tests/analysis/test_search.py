@@ -27,8 +27,8 @@ from codemonitor.analysis.search import (
 from codemonitor.analysis.text_index import (
     INDEXED_STATES,
     MARKER,
-    searchable_questions,
     search_vector_sql,
+    searchable_questions,
     text_index_rebuild,
 )
 from codemonitor.core.text import text_folded
