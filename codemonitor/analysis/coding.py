@@ -297,7 +297,7 @@ def _duplicate(
             end=end,
             analyst_id=analyst_id,
         )
-        .exclude(pk=other_than)
+        .exclude(pk=other_than or 0)
         .exists()
     )
 
@@ -376,6 +376,7 @@ def coding_update(
             .get(pk=coding.pk)
         )
         before = _coding_data(locked)
+        old_note = locked.note
         report = locked.report
         if code is not None and code.pk != locked.code_id:
             _same_round(code, report)
@@ -390,7 +391,8 @@ def coding_update(
         if note is not None:
             locked.note = text_plain(note, limit=NOTE_LIMIT)
         after = _coding_data(locked)
-        if after == before:
+        note_changed = locked.note != old_note
+        if after == before and not note_changed:
             return locked
         moved = (after["code"], after["start"], after["end"]) != (
             before["code"],
@@ -408,7 +410,7 @@ def coding_update(
             action=Action.ANALYSIS_CODING_CHANGED,
             actor=user,
             target=locked,
-            data={"before": before, **after},
+            data={"before": before, **after, "note_changed": note_changed},
         )
     coding.refresh_from_db()
     return coding

@@ -163,13 +163,15 @@ def analysis_search(request: HttpRequest) -> HttpResponse:
 
 def _segments(text: str, codings: list[Coding]) -> list[tuple[str, list[Coding]]]:
     """The answer cut where coded passages begin and end: (text, the codings over it)."""
-    spans = [c for c in codings if c.start is not None and c.end is not None]
-    cuts = sorted({0, len(text), *[c.start for c in spans], *[c.end for c in spans]})  # type: ignore[list-item]
+    spans = [(c.start, c.end, c) for c in codings if c.start is not None and c.end is not None]
+    cuts = sorted(
+        {0, len(text), *[start for start, _e, _c in spans], *[end for _s, end, _c in spans]}
+    )
     pieces = []
     for low, high in itertools.pairwise(cuts):
         if low >= high or high > len(text):
             continue
-        over = [c for c in spans if c.start <= low and high <= c.end]  # type: ignore[operator]
+        over = [c for start, end, c in spans if start <= low and high <= end]
         pieces.append((text[low:high], over))
     return pieces
 
@@ -195,7 +197,11 @@ def _int(value: str) -> int | None:
 
 def _code_of(request: HttpRequest, report: Report) -> Code:
     code_id = _int(request.POST.get("code", ""))
-    code = Code.objects.filter(pk=code_id, round_id=report.round_instrument.round_id).first()
+    code = (
+        Code.objects.filter(pk=code_id, round_id=report.round_instrument.round_id).first()
+        if code_id is not None
+        else None
+    )
     if code is None:
         raise CodingRefused(_("Choose a code of this round's codebook."))
     return code

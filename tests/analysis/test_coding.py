@@ -148,10 +148,10 @@ def independent_counts(round_: Round, kind: str) -> dict[tuple[int, str], tuple[
         if state not in states:
             continue
         if member_state:
-            countries = [member_state]
+            countries = [str(member_state)]
         else:
             value = Answer.objects.get(report_id=report_id, question=concerned_question).value
-            countries = value if isinstance(value, list) else [value]
+            countries = [str(v) for v in (value if isinstance(value, list) else [value])]
         groups = {region_of.get(c, c) for c in countries}
         groups.add("on" if any(c in listed for c in countries) else "off")
         groups.add("all")
@@ -239,7 +239,7 @@ def test_bad_passages_are_refused_with_a_message(demo_round, people) -> None:
     select = next(q.name for q in form.walk() if q.kind == "select_one")
     other_round = Round.objects.create(number=demo_round.number + 7, year=2030, title="Other")
     foreign = Code.objects.create(round=other_round, label="Elsewhere")
-    cases = [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"start": 5, "end": 5}, "within the answer"),
         ({"start": 10, "end": 4}, "within the answer"),
         ({"start": 0, "end": len(TEXT) + 1}, "within the answer"),
@@ -251,7 +251,13 @@ def test_bad_passages_are_refused_with_a_message(demo_round, people) -> None:
         ({"code": foreign}, "another round"),
     ]
     for change, message in cases:
-        arguments = {"code": code, "report": report, "question": question, "start": 0, "end": 5}
+        arguments: dict[str, object] = {
+            "code": code,
+            "report": report,
+            "question": question,
+            "start": 0,
+            "end": 5,
+        }
         arguments.update(change)
         with pytest.raises(CodingRefused, match=message):
             coding_add(user=user, **arguments)  # type: ignore[arg-type]
