@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from codemonitor.reference.models import CodeArticle
-from codemonitor.reporting.models import Report, Round
+from codemonitor.reporting.models import Report, Round, RoundInstrument
 
 
 class Code(models.Model):
@@ -90,3 +90,45 @@ class Coding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code_id} @ {self.report_id}/{self.question}[{self.row}]"
+
+
+class AnswerText(models.Model):
+    """The text answers the full-text search reads (`search.py`), kept by `text_index.py`.
+
+    One row per text answer of a report as it was submitted (the form's rules showing it, never
+    a personal question), and one row per indexed report with `question` "" whose
+    `submitted_at` says which submission was read. `folded` is the text lower-cased without
+    accents ("" when the text is ASCII: then the text is searched itself). On PostgreSQL the
+    table also has a `search` tsvector column, generated from the text and the folded text
+    with the text search configuration of the report's language, under a GIN index (added by
+    the migration on PostgreSQL only: this model does not declare it).
+    """
+
+    # Both found through the two indexes of Meta (an index per key would only slow writes).
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+", db_index=False)
+    round_instrument = models.ForeignKey(
+        RoundInstrument, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    question = models.CharField(max_length=100)
+    row = models.CharField(max_length=200, blank=True, default="")
+    language = models.CharField(max_length=10)
+    text = models.TextField(blank=True)
+    folded = models.TextField(blank=True)
+    # On the report's own row: the submission that was read (a resubmission has a new time;
+    # `text_index.NEVER` for a report without one).
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("searchable text answer")
+        verbose_name_plural = _("searchable text answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "question", "row"], name="answertext_one_per_answer"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["round_instrument", "question"], name="answertext_by_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}/{self.question}[{self.row}]"

@@ -5,6 +5,7 @@ from codemonitor.backoffice import (
     analysis_completeness,
     analysis_trends,
     analysis_questions,
+    analysis_text,
     countries,
     laws,
     national,
@@ -124,6 +125,21 @@ urlpatterns = [
         name="analysis_question",
     ),
     path("analysis/reports/", analysis_questions.analysis_reports, name="analysis_reports"),
+    # -- reading the free text
+    path("analysis/search/", analysis_text.analysis_search, name="analysis_search"),
+    path(
+        "analysis/answers/<int:report_id>/<str:question>/",
+        analysis_text.analysis_answer,
+        name="analysis_answer",
+    ),
+    path("analysis/codebook/", analysis_text.analysis_codebook, name="analysis_codebook"),
+    path("analysis/codebook/<int:code_id>/", analysis_text.analysis_code, name="analysis_code"),
+    path("analysis/codings/", analysis_text.analysis_codings, name="analysis_codings"),
+    path(
+        "analysis/codings/<int:coding_id>/",
+        analysis_text.analysis_coding,
+        name="analysis_coding",
+    ),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"

@@ -25,6 +25,7 @@ from codemonitor.reporting.models import (
     ReportLink,
     RoundInstrument,
 )
+from codemonitor.reporting.signals import report_submitted
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,7 @@ def report_submit(
             at=now,
             data={"answers": locked.submitted_digest},
         )
+        report_submitted.send(sender=Report, report=locked, user=user)
         report_id = locked.pk
         transaction.on_commit(lambda: receipt_send.enqueue(report_id))
     report.refresh_from_db()

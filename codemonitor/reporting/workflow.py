@@ -23,7 +23,11 @@ from codemonitor.reference.models import MemberState
 from codemonitor.reporting.answers import answers_carry_over, answers_digest, answers_load
 from codemonitor.reporting.models import QuestionComment, Report, RoundInstrument
 from codemonitor.reporting.services import WorkflowError, report_next_sequence
-from codemonitor.reporting.signals import report_unvalidated, report_validated
+from codemonitor.reporting.signals import (
+    report_submitted,
+    report_unvalidated,
+    report_validated,
+)
 
 State = Report.State
 
@@ -175,6 +179,7 @@ def national_report_submit(*, report: Report, user: User, now: dt.datetime | Non
             late=locked.is_late,
             answers=locked.submitted_digest,
         )
+        report_submitted.send(sender=Report, report=locked, user=user)
         _notify(locked, [*_secretariat(), *_people_of(locked)], "submitted", user)
     report.refresh_from_db()
 

@@ -107,7 +107,24 @@ def world(people, nri_round, report_a, isri_round, tmp_path):
     from codemonitor.workforce.models import StatisticsFile
 
     statistics_file = StatisticsFile.objects.create(name="wfmi.csv", sha256="0" * 64, size=1)
+    # -- reading the free text: an answer of country A's report, a code and a coded passage.
+    from codemonitor.analysis.models import Code, Coding
+    from codemonitor.reporting.models import Answer
+
+    Answer.objects.create(
+        report=report_a,
+        round_instrument=nri_round,
+        question="challenges",
+        value="Matrix text: nurses leave for the cities.",
+    )
+    code = Code.objects.create(round=nri_round.round, label="Matrix theme")
+    coding = Coding.objects.create(
+        code=code, report=report_a, question="challenges", start=13, end=19, passage="nurses"
+    )
     return {
+        "analysis_code": code.pk,  # -- reading the free text
+        "analysis_round": nri_round.round_id,
+        "analysis_coding": coding.pk,
         "statistics_file": statistics_file.pk,  # -- workforce import
         **laws,
         # -- recruiters
@@ -451,6 +468,28 @@ def cases() -> dict[str, Case]:
             "get",
             b("analysis/reports/?question=code_awareness&value=yes"),
             {},
+            staff,
+        ),
+        # -- reading the free text: both Secretariat roles search, code and keep the codebook.
+        "backoffice:analysis_search": ("get", b("analysis/search/?q=nurses"), {}, staff),
+        "backoffice:analysis_answer": (
+            "get",
+            lambda w: f"/backoffice/analysis/answers/{w['report']}/challenges/",
+            {},
+            staff,
+        ),
+        "backoffice:analysis_codebook": ("get", b("analysis/codebook/"), {}, staff),
+        "backoffice:analysis_code": (  # refused with a message: nothing changes
+            "post",
+            lambda w: f"/backoffice/analysis/codebook/{w['analysis_code']}/",
+            {"action": "change", "label": ""},
+            staff,
+        ),
+        "backoffice:analysis_codings": ("get", b("analysis/codings/"), {}, staff),
+        "backoffice:analysis_coding": (
+            "post",
+            lambda w: f"/backoffice/analysis/codings/{w['analysis_coding']}/",
+            {"action": "quote", "quote": "1"},
             staff,
         ),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),

@@ -173,6 +173,20 @@ def writes() -> dict[str, Write]:
     nat = lambda w: f"/national/reports/{w['report']}/"  # noqa: E731
     isri = lambda w: f"/isri/report/{w['isri']}/"  # noqa: E731
     staff_admin = personas({"admin"})
+    staff = personas({"admin", "analyst"})  # -- reading the free text
+
+    # -- reading the free text: the whole answer coded (once per analyst), a code to remove.
+    def analysis_coding_add(w: World, p: str) -> tuple[str, dict[str, Any]]:
+        return (
+            f"/backoffice/analysis/answers/{w['report']}/challenges/",
+            {"code": w["analysis_code"], "whole": "1"},
+        )
+
+    def analysis_code_remove(w: World, p: str) -> tuple[str, dict[str, Any]]:
+        from codemonitor.analysis.models import Code
+
+        code = Code.objects.create(round_id=w["analysis_round"], label=f"Unused by {p}")
+        return f"/backoffice/analysis/codebook/{code.pk}/", {"action": "remove"}
 
     def national_remove(w: World, p: str) -> tuple[str, dict[str, Any]]:
         pk = fresh_document(w, w["report"], "supporting_documents")
@@ -452,6 +466,19 @@ def writes() -> dict[str, Write]:
             fixed(lambda w: f"/backoffice/stakeholder-reports/{w['isri_submitted']}/reopen/"),
             staff_admin,
         ),
+        # -- reading the free text: both Secretariat roles code and keep the codebook.
+        "backoffice:analysis_answer": Write(analysis_coding_add, staff),
+        "backoffice:analysis_codebook": Write(
+            lambda w, p: ("/backoffice/analysis/codebook/", {"label": f"Theme of {p}"}), staff
+        ),
+        "backoffice:analysis_code": Write(analysis_code_remove, staff),
+        "backoffice:analysis_coding": Write(
+            lambda w, p: (
+                f"/backoffice/analysis/codings/{w['analysis_coding']}/",
+                {"action": "recode", "note": f"Read by {p}"},
+            ),
+            staff,
+        ),
         **admin_writes(),
         # Accounts: each signed-in person changes their own account only.
         "accounts:sign_in": Write(
@@ -703,6 +730,9 @@ BY_METHOD = [
     "backoffice:register_export",
     "backoffice:stakeholder_reports",
     "backoffice:stakeholder_report",
+    "backoffice:analysis",
+    "backoffice:analysis_search",  # -- reading the free text
+    "backoffice:analysis_codings",
     # -- laws
     "national:laws",
     "national:laws_from_report",
