@@ -15,7 +15,7 @@ from codemonitor.accounts.models import User
 
 
 def analysis_scope(request: HttpRequest) -> str:
-    """"" for the Secretariat (every country); the ISO3 code of a national user's country;
+    """ "" for the Secretariat (every country); the ISO3 code of a national user's country;
     404 for anyone else."""
     if secretariat_user(request) is not None:
         return ""

@@ -2,6 +2,7 @@ from django.urls import path
 
 from codemonitor.backoffice import (
     analysis,
+    analysis_report,
     countries,
     laws,
     national,
@@ -92,6 +93,12 @@ urlpatterns = [
     path("countries/<str:iso3>/", countries.country, name="country"),
     # -- analysis of a round
     path("analysis/", analysis.analysis_home, name="analysis"),
+    path("analysis/report/", analysis_report.analysis_report, name="analysis_report"),
+    path(
+        "analysis/report.<str:fmt>",
+        analysis_report.analysis_report_download,
+        name="analysis_report_download",
+    ),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(
         "stakeholder-reports/<int:report_id>/", views.stakeholder_report, name="stakeholder_report"
