@@ -901,9 +901,9 @@ class _Docx:
                 paragraph.append(self._hyperlink_xml(url, url, self.footnotes_part))
             note.append(paragraph)
             root.append(note)
-        from lxml import etree
+        from docx.opc.oxml import serialize_part_xml
 
-        return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+        return bytes(serialize_part_xml(root))
 
     def settings(self) -> None:
         """Name the separator footnotes in the settings, as Word does."""

@@ -37,6 +37,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count as CountOf
 from django.db.models import Q, Sum
@@ -1102,13 +1103,14 @@ class MigrationFigures:
             for edition in lists.editions
         }
         grouped: dict[tuple[str, str, str, str, int], list[OriginSum]] = defaultdict(list)
-        for found in (
+        for values in (
             chosen.filter(population=Population.FOREIGN_TRAINED)
             .exclude(origin_code__in=[*AGGREGATE_ORIGINS, ""])
             .values("destination_code", "dataset", "population", "occupation", "measure", "year")
             .annotate(total=Sum("value"), count=CountOf("pk"), **listed)
             .order_by()
         ):
+            found: dict[str, Any] = dict(values)
             grouped[
                 found["destination_code"],
                 found["population"],
@@ -1215,8 +1217,8 @@ class MigrationFigures:
         for code in order:
             cells = [Cell(countries.get(code, code), header=True)]
             for occupation in MIGRATION_OCCUPATIONS:
-                row = by_destination[code].get(occupation)
-                cells.extend([year_of(row), pct(row.dependency if row else None)])
+                found = by_destination[code].get(occupation)
+                cells.extend([year_of(found), pct(found.dependency if found else None)])
             dependency_rows.append(cells)
         dependency_table = AnalysisTable(
             identifier="migration.dependency",
@@ -1250,12 +1252,12 @@ class MigrationFigures:
         for code in order:
             cells = [Cell(countries.get(code, code), header=True)]
             for occupation in MIGRATION_OCCUPATIONS:
-                row = by_destination[code].get(occupation)
+                found = by_destination[code].get(occupation)
                 cells.extend(
                     [
-                        year_of(row),
-                        Cell(float(row.listed) if row and row.listed is not None else None),
-                        pct(row.share if row else None),
+                        year_of(found),
+                        Cell(float(found.listed) if found and found.listed is not None else None),
+                        pct(found.share if found else None),
                     ]
                 )
             share_rows.append(cells)

@@ -421,6 +421,8 @@ def cases() -> dict[str, Case]:
         ),
         # -- analysis
         "backoffice:analysis": ("get", b("analysis/"), {}, staff),
+        "backoffice:analysis_report": ("get", b("analysis/report/"), {}, staff),
+        "backoffice:analysis_report_download": ("get", b("analysis/report.docx"), {}, staff),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
         "backoffice:stakeholder_report": (
             "get",

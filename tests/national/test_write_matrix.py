@@ -732,6 +732,10 @@ BY_METHOD = [
     "backoffice:analysis",
     "backoffice:country",
     "national:profile",
+    # -- analysis
+    "backoffice:analysis",
+    "backoffice:analysis_report",
+    "backoffice:analysis_report_download",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
