@@ -43,6 +43,7 @@ from django.db.models import Count as CountOf
 from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from codemonitor.accounts.models import User
 from codemonitor.analysis.document import (
@@ -114,6 +115,12 @@ MIGRATION_OCCUPATIONS = (Occupation.DOCTORS, Occupation.NURSES)
 TOP_COUNTRIES = 15
 # Report fields that name or reach the respondent: never tabulated.
 IDENTIFYING_FIELDS = frozenset({"entity_name", "contact_email", "entity_name_consent"})
+
+
+def bars(title: str, items: list[tuple[str, Decimal]], *, rtl: bool = False) -> str:
+    """A horizontal bar chart (`workforce.charts`) whose description says every value."""
+    description = "; ".join(f"{label}: {value.normalize():f}" for label, value in items)
+    return str(bar_chart(title, items, rtl=rtl, description=description))
 
 
 # -- the two seams: tables of questions, quotes of an article --------------------------------
@@ -332,6 +339,7 @@ class _Builder:
         self.round = round_
         self.language = language
         self.countries = country_labels(language)
+        self.rtl = BY_CODE[language].direction == "rtl"
         self.national, self.stakeholder = round_instruments_of(round_)
         self.sections: list[Section] = []
         self.annex: list[Section] = []
@@ -465,7 +473,7 @@ class _Builder:
                     note,
                 )
             )
-        blocks.append(TableBlock(self.history_table(national)))
+        blocks.append(TableBlock(self.history_table(received)))
 
     def national_brief(self, national: Selection, received: Selection) -> list[Block]:
         deadline = national.deadline
@@ -614,17 +622,13 @@ class _Builder:
             rows=chart_rows,
             source=source,
         )
-        svg = bar_chart(
+        svg = bars(
             _("National reports received, by WHO region"),
             [
                 (self.region_name(region), Decimal(len(received.in_region(region))))
                 for region in REGIONS
             ],
-            rtl=BY_CODE.get(self.language, BY_CODE["en"]).direction == "rtl",
-            description=", ".join(
-                f"{self.region_name(region)}: {len(received.in_region(region))}"
-                for region in REGIONS
-            ),
+            rtl=self.rtl,
         )
         blocks.append(
             FigureBlock(
@@ -639,7 +643,7 @@ class _Builder:
         )
         return blocks
 
-    def history_table(self, national: Selection | None) -> AnalysisTable:
+    def history_table(self, received: Selection | None) -> AnalysisTable:
         """This round and the previous ones side by side: designated national authorities,
         national reports (by region where the database has them), stakeholder reports."""
         rounds = list(Round.objects.filter(number__lte=self.round.number).order_by("number"))
@@ -696,8 +700,8 @@ class _Builder:
                 ]
             )
         source = (
-            Source.of(national)
-            if national is not None
+            Source.of(received)
+            if received is not None
             else Source(self.round.title, "", "", "", timezone.now(), 0)
         )
         return AnalysisTable(
@@ -750,9 +754,12 @@ class _Builder:
                 )
                 section.blocks.append(
                     Paragraph.of(
-                        _(
+                        ngettext(
+                            "%(count)s question of the %(instrument)s concerns this article. "
+                            "The tables count the ",
                             "%(count)s questions of the %(instrument)s concern this article. "
-                            "The tables count the "
+                            "The tables count the ",
+                            len(questions),
                         )
                         % {"count": len(questions), "instrument": instrument},
                         counted,
@@ -825,7 +832,7 @@ class _Builder:
                 Note(str(SOURCE_RULE)),
             )
         )
-        section.blocks.extend(migration.blocks(self.countries))
+        section.blocks.extend(migration.blocks(self.countries, rtl=self.rtl))
 
     def stakeholders(self, selection: Selection) -> None:
         assert self.stakeholder is not None
@@ -887,15 +894,13 @@ class _Builder:
                     AnalysisFigure(
                         identifier=f"{category_table.identifier}.figure",
                         title=category_table.title,
-                        svg=str(
-                            bar_chart(
-                                category_table.title,
-                                [
-                                    (label, Decimal(by_category.get(name, 0)))
-                                    for name, label in categories.items()
-                                ],
-                                rtl=BY_CODE.get(self.language, BY_CODE["en"]).direction == "rtl",
-                            )
+                        svg=bars(
+                            category_table.title,
+                            [
+                                (label, Decimal(by_category.get(name, 0)))
+                                for name, label in categories.items()
+                            ],
+                            rtl=self.rtl,
                         ),
                         table=category_table,
                     ),
@@ -946,9 +951,12 @@ class _Builder:
                     blocks
                     or [
                         Paragraph.of(
-                            _(
+                            ngettext(
+                                "%(count)s question concerns this article; its answers are "
+                                "read in the text analysis.",
                                 "%(count)s questions concern this article; their answers are "
-                                "read in the text analysis."
+                                "read in the text analysis.",
+                                len(grouped[number]),
                             )
                             % {"count": len(grouped[number])}
                         )
@@ -1189,7 +1197,7 @@ class MigrationFigures:
             counted=self.figures,
         )
 
-    def blocks(self, countries: dict[str, str]) -> list[Block]:
+    def blocks(self, countries: dict[str, str], *, rtl: bool = False) -> list[Block]:
         source = self.source()
         by_destination: dict[str, dict[str, MigrationRow]] = defaultdict(dict)
         for row in self.rows:
@@ -1311,12 +1319,13 @@ class MigrationFigures:
                 ],
                 source=source,
             )
-            svg = bar_chart(
+            svg = bars(
                 title,
                 [
                     (countries.get(row.destination, row.destination), row.listed or Decimal(0))
                     for row in nurses
                 ],
+                rtl=rtl,
             )
             blocks.append(
                 FigureBlock(

@@ -502,3 +502,15 @@ def test_the_back_office_page_and_downloads(demo_round, clients, people) -> None
     assert unknown.status_code == 404 and b"no table" in unknown.content
     assert clients["fp_a"].get(f"/backoffice/analysis/report.docx{query}").status_code == 404
     assert clients["anonymous"].get(f"/backoffice/analysis/report/{query}").status_code == 302
+
+
+def test_a_right_to_left_report(demo_round) -> None:
+    document = round_report_build(demo_round, language="ar")
+    assert document.language == "ar" and document.direction == "rtl"
+    word = docx.Document(io.BytesIO(docx_bytes(document)))
+    normal = word.styles["Normal"].element
+    assert normal.find(f"{W}pPr/{W}bidi") is not None
+    assert all(t._tbl.tblPr.find(f"{W}bidiVisual") is not None for t in word.tables)
+    html = html_text(document)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert round_report_build(demo_round, language="xx").language == "en"
