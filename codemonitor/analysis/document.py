@@ -177,7 +177,8 @@ class ReportDocument:
 @dataclass
 class Placed:
     """A block where the renderers draw it: its number ("Table 3") and anchor, its footnotes'
-    numbers, and for a figure the number of its data table in the annex."""
+    numbers, and for a figure the number of its data table (in the annex, unless the
+    document shows that table already)."""
 
     block: Block
     kind: str  # paragraph, quote, table, figure
@@ -211,7 +212,8 @@ class Footnote:
 
 class Layout:
     """The document in reading order with every table, figure and footnote numbered. The annex
-    ends with a section holding the data table of each figure."""
+    ends with a section holding the data table of each figure (but those the document shows
+    already)."""
 
     def __init__(self, document: ReportDocument) -> None:
         self.document = document
@@ -230,6 +232,8 @@ class Layout:
             return chosen
 
         figure_data: list[Placed] = []
+        # The tables already in the document: a figure whose data is one of them points to it.
+        shown: dict[str, Placed] = {}
         data_section = Section(_("Data of the figures"), level=2, identifier="annex-figures")
         for is_annex, section in [
             *((False, s) for s in document.sections),
@@ -248,31 +252,37 @@ class Layout:
                     placed.append(Placed(block, "quote"))
                 elif isinstance(block, TableBlock):
                     tables += 1
-                    placed.append(Placed(block, "table", tables, anchor(block.table.identifier)))
+                    item = Placed(block, "table", tables, anchor(block.table.identifier))
+                    placed.append(item)
+                    shown.setdefault(block.table.identifier, item)
                 else:
                     figures += 1
                     item = Placed(block, "figure", figures, anchor(block.figure.identifier))
                     placed.append(item)
                     figure_data.append(item)
             self.sections.append(PlacedSection(section, placed, is_annex))
-        if figure_data:
+        data: list[Placed] = []
+        for item in figure_data:
+            assert isinstance(item.block, FigureBlock)
+            same = shown.get(item.block.figure.table.identifier)
+            if same is not None:
+                item.data_number, item.data_anchor = same.number, same.anchor
+                continue
+            tables += 1
+            item.data_number = tables
+            item.data_anchor = anchor(item.block.figure.table.identifier)
+            data.append(
+                Placed(
+                    TableBlock(item.block.figure.table, item.block.base),
+                    "table",
+                    tables,
+                    item.data_anchor,
+                )
+            )
+        if data:
             if not document.annex:
                 self.sections.append(
                     PlacedSection(Section(_("Annex"), level=1, identifier="annex"), [], True)
-                )
-            data: list[Placed] = []
-            for item in figure_data:
-                assert isinstance(item.block, FigureBlock)
-                tables += 1
-                item.data_number = tables
-                item.data_anchor = anchor(item.block.figure.table.identifier)
-                data.append(
-                    Placed(
-                        TableBlock(item.block.figure.table, item.block.base),
-                        "table",
-                        tables,
-                        item.data_anchor,
-                    )
                 )
             self.sections.append(PlacedSection(data_section, data, True))
 
@@ -847,7 +857,7 @@ class _Docx:
         self._text_run(
             source,
             " "
-            + _("Data: Table %(number)s in the annex (%(file)s).")
+            + _("Data: Table %(number)s (%(file)s).")
             % {"number": item.data_number, "file": figure.table.filename},
         )
 

@@ -514,3 +514,59 @@ def test_a_right_to_left_report(demo_round) -> None:
     html = html_text(document)
     assert '<html lang="ar" dir="rtl">' in html
     assert round_report_build(demo_round, language="xx").language == "en"
+
+
+def test_the_layout_numbers_tables_figures_and_notes_in_order() -> None:
+    import datetime as dt
+
+    from codemonitor.analysis.document import Note, ReportDocument, Section, Trace
+    from codemonitor.analysis.tables import AnalysisFigure, Cell, Column, Source
+
+    source = Source("Round", "NRI 1", "states: Validated", "2023 list", dt.datetime.now(dt.UTC), 3)
+
+    def table(identifier: str) -> AnalysisTable:
+        return AnalysisTable(identifier, identifier, [Column("a", "A")], [[Cell(1)]], source)
+
+    trace = Trace({"round": "1"}, 3, "three reports", ("A", "B", "C"))
+    shared = table("t.shared")
+    document = ReportDocument(
+        "Title",
+        "",
+        [
+            Section(
+                "One",
+                1,
+                [
+                    Paragraph.of("x", Count(3, trace), Note("first", trace)),
+                    TableBlock(table("t.one")),
+                    TableBlock(shared),
+                    FigureBlock(AnalysisFigure("f.one", "F", "<svg></svg>", table("f.data"))),
+                ],
+                "one",
+            ),
+            Section(
+                "Two",
+                1,
+                [
+                    TableBlock(table("t.one")),  # the same identifier again: its own anchor
+                    FigureBlock(AnalysisFigure("f.two", "G", "<svg></svg>", shared)),
+                    Paragraph.of("y", Note("second")),
+                ],
+                "two",
+            ),
+        ],
+    )
+    layout = document.layout()
+    tables = layout.numbered("table")
+    assert [(t.number, t.anchor) for t in tables] == [
+        (1, "t.one"),
+        (2, "t.shared"),
+        (3, "t.one-2"),
+        (4, "f.data"),
+    ]
+    figures = layout.numbered("figure")
+    assert [(f.number, f.data_number) for f in figures] == [(1, 4), (2, 2)]
+    assert [n.number for n in layout.footnotes] == [1, 2]
+    assert [t.identifier for t in document.tables()] == ["t.one", "t.shared", "f.data"]
+    html = html_text(document)
+    assert html.count('<li id="fn-') == 2 and "Reports: A, B, C." in html
