@@ -340,6 +340,8 @@ class _Builder:
         self.language = language
         self.countries = country_labels(language)
         self.rtl = BY_CODE[language].direction == "rtl"
+        # Member States with a designated national authority in the register (today).
+        self.authorities: int | None = None
         self.national, self.stakeholder = round_instruments_of(round_)
         self.sections: list[Section] = []
         self.annex: list[Section] = []
@@ -473,7 +475,7 @@ class _Builder:
                     note,
                 )
             )
-        blocks.append(TableBlock(self.history_table(received)))
+        blocks.append(TableBlock(self.history_table(received, stakeholder)))
 
     def national_brief(self, national: Selection, received: Selection) -> list[Block]:
         deadline = national.deadline
@@ -483,6 +485,7 @@ class _Builder:
                 "member_state_id", flat=True
             )
         )
+        self.authorities = len(authorities)
         received_count, received_note = self.count(
             received.reports,
             received.filters,
@@ -643,9 +646,12 @@ class _Builder:
         )
         return blocks
 
-    def history_table(self, received: Selection | None) -> AnalysisTable:
+    def history_table(
+        self, received: Selection | None, stakeholder: Selection | None
+    ) -> AnalysisTable:
         """This round and the previous ones side by side: designated national authorities,
-        national reports (by region where the database has them), stakeholder reports."""
+        national reports (by region where the database has them), stakeholder reports. This
+        round's figures are those of its selections."""
         rounds = list(Round.objects.filter(number__lte=self.round.number).order_by("number"))
         instruments: dict[int, list[RoundInstrument]] = defaultdict(list)
         for ri in RoundInstrument.objects.filter(round__in=rounds).select_related(
@@ -675,8 +681,12 @@ class _Builder:
             by_region: dict[str, int | None] = dict.fromkeys(REGIONS)
             national_count: int | None = round_.national_reports_count
             if national_ri is not None:
-                chosen = selection_for(
-                    AnalysisFilters(round_instrument=national_ri, states=RECEIVED_STATES)
+                chosen = (
+                    received
+                    if received is not None and round_.pk == self.round.pk
+                    else selection_for(
+                        AnalysisFilters(round_instrument=national_ri, states=RECEIVED_STATES)
+                    )
                 )
                 if chosen.reports or national_count is None:
                     national_count = len(chosen.reports)
@@ -684,11 +694,15 @@ class _Builder:
             stakeholder_count: int | None = None
             if stakeholder_ri is not None:
                 stakeholder_count = len(
-                    selection_for(AnalysisFilters(round_instrument=stakeholder_ri)).reports
+                    (
+                        stakeholder
+                        if stakeholder is not None and round_.pk == self.round.pk
+                        else selection_for(AnalysisFilters(round_instrument=stakeholder_ri))
+                    ).reports
                 )
             authorities: int | None = round_.designated_authorities
             if round_.pk == self.round.pk and authorities is None:
-                authorities = NationalAuthority.objects.count()
+                authorities = self.authorities
             rows.append(
                 [
                     Cell(round_.title, header=True),
