@@ -577,6 +577,8 @@ HYPERLINK_RELATIONSHIP = (
 # Word's caption labels: the names of the SEQ fields Word's "Insert Table of Figures" lists.
 SEQ_TABLE, SEQ_FIGURE = "Table", "Figure"
 TABLE_STYLE = "Analysis Table"
+# The width of the text on the page, in twentieths of a point (Letter, 1" margins).
+TEXT_WIDTH = 9360
 SOURCE_STYLE = "Source"
 FOOTNOTE_TEXT_STYLE = "Footnote Text"
 FOOTNOTE_REFERENCE_STYLE = "Footnote Reference"
@@ -780,14 +782,21 @@ class _Docx:
         tbl = grid._tbl
         if self.rtl:
             tbl.tblPr.append(OxmlElement("w:bidiVisual"))
-        widths = [col.get(qn("w:w")) for col in tbl.tblGrid.findall(qn("w:gridCol"))]
+        # The labels' column wider than the figures' (Word and LibreOffice keep these widths).
+        columns = tbl.tblGrid.findall(qn("w:gridCol"))
+        room = sum(int(col.get(qn("w:w")) or 0) for col in columns) or TEXT_WIDTH
+        first = room if width == 1 else room // 2 if width == 2 else room * 3 // 10
+        rest = (room - first) // max(width - 1, 1)
+        widths = [first, *([rest] * (width - 1))]
+        for col, size in zip(columns, widths, strict=False):
+            col.set(qn("w:w"), str(size))
         end = "left" if self.rtl else "right"
 
         def cell_xml(text: str, index: int, *, bold: bool, numeric: bool) -> Any:
             tc = OxmlElement("w:tc")
             tcpr = OxmlElement("w:tcPr")
             tcw = OxmlElement("w:tcW")
-            tcw.set(qn("w:w"), str(widths[index] if index < len(widths) and widths[index] else 0))
+            tcw.set(qn("w:w"), str(widths[index] if index < len(widths) else rest))
             tcw.set(qn("w:type"), "dxa")
             tcpr.append(tcw)
             tc.append(tcpr)
