@@ -37,9 +37,7 @@ def demo_round(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator
     media = tmp_path_factory.mktemp("analysis-media")
     with override_settings(MEDIA_ROOT=media), django_db_blocker.unblock():
         round_ = demo_round_ensure()
-        demo_reports_create(
-            round_=round_, national=NATIONAL, stakeholders=STAKEHOLDERS, seed=10
-        )
+        demo_reports_create(round_=round_, national=NATIONAL, stakeholders=STAKEHOLDERS, seed=10)
     try:
         yield round_
     finally:
