@@ -733,7 +733,6 @@ BY_METHOD = [
     "backoffice:country",
     "national:profile",
     # -- analysis
-    "backoffice:analysis",
     "backoffice:analysis_report",
     "backoffice:analysis_report_download",
     "accounts:account",
