@@ -6,6 +6,7 @@ from codemonitor.backoffice import (
     analysis_trends,
     analysis_questions,
     analysis_text,
+    analysis_report,
     countries,
     laws,
     national,
@@ -139,6 +140,12 @@ urlpatterns = [
         "analysis/codings/<int:coding_id>/",
         analysis_text.analysis_coding,
         name="analysis_coding",
+    ),
+    path("analysis/report/", analysis_report.analysis_report, name="analysis_report"),
+    path(
+        "analysis/report.<str:fmt>",
+        analysis_report.analysis_report_download,
+        name="analysis_report_download",
     ),
     path("stakeholder-reports/", views.stakeholder_reports, name="stakeholder_reports"),
     path(

@@ -18,6 +18,9 @@ _BUILDERS: dict[str, Callable[..., str]] = {}
 NATIONAL_REPORT_PAGE = "national_report.page"  # (report) → the report's first page
 NATIONAL_REPORT_SIGN_IN = "national_report.sign_in"  # (report) → sign in, then its first page
 STAKEHOLDER_PRIVATE_LINK = "stakeholder_report.private_link"  # (token) → opens the report
+# -- the generated report of a round (analysis/round_report.py)
+ANALYSIS_REPORT_LIST = "analysis.report_list"  # (querystring) → the reports behind a number
+ANALYSIS_REPORT_CSV = "analysis.report_csv"  # (round number, language, identifier) → a CSV
 
 
 def link_register(name: str, builder: Callable[..., str]) -> None:

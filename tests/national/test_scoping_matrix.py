@@ -492,6 +492,8 @@ def cases() -> dict[str, Case]:
             {"action": "quote", "quote": "1"},
             staff,
         ),
+        "backoffice:analysis_report": ("get", b("analysis/report/"), {}, staff),
+        "backoffice:analysis_report_download": ("get", b("analysis/report.docx"), {}, staff),
         "backoffice:stakeholder_reports": ("get", b("stakeholder-reports/"), {}, staff),
         "backoffice:stakeholder_report": (
             "get",

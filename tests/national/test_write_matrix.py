@@ -773,6 +773,9 @@ BY_METHOD = [
     "backoffice:analysis_questions",
     "backoffice:analysis_question",
     "backoffice:analysis_reports",
+    # -- analysis
+    "backoffice:analysis_report",
+    "backoffice:analysis_report_download",
     "accounts:account",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
