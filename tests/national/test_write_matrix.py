@@ -730,7 +730,6 @@ BY_METHOD = [
     "backoffice:register_export",
     "backoffice:stakeholder_reports",
     "backoffice:stakeholder_report",
-    "backoffice:analysis",
     "backoffice:analysis_search",  # -- reading the free text
     "backoffice:analysis_codings",
     # -- laws
