@@ -18,10 +18,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    Value,
+)
 
 from codemonitor.analysis.filters import AnalysisFilters
 from codemonitor.reference.models import SafeguardsEdition, SafeguardsEntry
@@ -35,14 +45,18 @@ from codemonitor.reporting.selectors import (
 )
 
 
-@dataclass(frozen=True)
-class ReportRow:
+class ReportRow(NamedTuple):
+    """One report of a selection (a tuple: a selection may hold 100,000 of them)."""
+
     id: int
     sequence: int
     reference: str
     state: str
     language: str
+    # Marked late, or submitted after the round instrument's deadline.
     late: bool
+    # When a national report was submitted; None for a stakeholder report (a selection of
+    # stakeholder reports can be long: their dates are not read — see `submitted`).
     submitted_at: dt.datetime | None
     # A national report's Member State (ISO3); "" for a stakeholder report.
     member_state: str
@@ -55,7 +69,9 @@ class ReportRow:
     entity_name: str
     publish_name: bool
     # A stakeholder report's category (the choice's name), or "".
-    category: str
+    category: str = ""
+    # Whether the report was ever submitted (it may have been returned since).
+    submitted: bool = False
 
 
 @dataclass
@@ -93,13 +109,13 @@ def listed_on(edition: SafeguardsEdition | None) -> frozenset[str]:
 
 
 def _regions(countries: Iterable[str], region_of: dict[str, str]) -> frozenset[str]:
-    found = set()
-    for code in countries:
-        if code in REGIONS:
-            found.add(code)
-        elif code in region_of:
-            found.add(region_of[code])
-    return frozenset(found)
+    """The WHO regions of some countries (a region code stands for itself)."""
+    return frozenset(
+        region_of.get(code, code if code in REGION_CODES else "") for code in countries
+    ) - {""}
+
+
+REGION_CODES = frozenset(REGIONS)
 
 
 def _report_fields(
@@ -156,22 +172,34 @@ def selection_for(filters: AnalysisFilters) -> Selection:
     if filters.country and filters.is_national:
         reports = reports.filter(member_state_id=filters.country)
     rows = list(
-        reports.order_by("sequence").values_list(
+        reports.order_by("sequence")
+        .annotate(
+            was_submitted=ExpressionWrapper(Q(submitted_at__isnull=False), BooleanField()),
+            was_late=ExpressionWrapper(
+                Q(is_late=True) | Q(submitted_at__gt=round_instrument.closes_at), BooleanField()
+            ),
+            # Dates cost more to read than anything else here: only a national report's.
+            when=F("submitted_at") if filters.is_national else Value(None, DateTimeField()),
+        )
+        .values_list(
             "id",
             "sequence",
             "state",
             "language",
-            "is_late",
-            "submitted_at",
+            "was_late",
+            "when",
             "member_state_id",
             "entity_name",
             "publish_entity_name",
+            "was_submitted",
         )
     )
     concerned, categories = _report_fields(round_instrument) if rows else ({}, {})
     code = round_instrument.instrument_version.instrument.code.upper()
     year = round_instrument.round.year
     chosen: list[ReportRow] = []
+    # Many reports concern the same countries: their regions and status are worked out once.
+    places: dict[tuple[str, ...], tuple[frozenset[str], bool]] = {}
     for (
         report_id,
         sequence,
@@ -182,23 +210,31 @@ def selection_for(filters: AnalysisFilters) -> Selection:
         member_state,
         entity,
         publish,
+        submitted,
     ) in rows:
         countries = (member_state,) if member_state else concerned.get(report_id, ())
+        place = places.get(countries)
+        if place is None:
+            place = places[countries] = (
+                _regions(countries, region_of),
+                any(country in listed for country in countries),
+            )
         row = ReportRow(
-            id=report_id,
-            sequence=sequence,
-            reference=f"{code}-{year}-{sequence:06d}",
-            state=state,
-            language=language,
-            late=late,
-            submitted_at=submitted_at,
-            member_state=member_state or "",
-            countries=countries,
-            regions=_regions(countries, region_of),
-            on_list=any(country in listed for country in countries),
-            entity_name=entity,
-            publish_name=publish,
-            category=categories.get(report_id, ""),
+            report_id,
+            sequence,
+            f"{code}-{year}-{sequence:06d}",
+            state,
+            language,
+            bool(late),
+            submitted_at,
+            member_state or "",
+            countries,
+            place[0],
+            place[1],
+            entity,
+            publish,
+            categories.get(report_id, ""),
+            bool(submitted),
         )
         if filters.region and filters.region not in row.regions:
             continue

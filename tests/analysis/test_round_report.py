@@ -13,6 +13,7 @@ from typing import Any
 import docx
 import pypdf
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -322,6 +323,8 @@ def test_stakeholder_categories_equal_the_answer_rows(report, demo_round) -> Non
 
 
 def test_generation_reads_a_bounded_number_of_queries(demo_round) -> None:
+    round_report_build(demo_round)  # what a process reads once (forms, languages)
+    cache.clear()  # the worst case: nothing kept from an earlier selection
     with CaptureQueriesContext(connection) as first:
         round_report_build(demo_round)
     _, stakeholder = national_of(demo_round)
@@ -332,6 +335,7 @@ def test_generation_reads_a_bounded_number_of_queries(demo_round) -> None:
         .values_list("pk", flat=True)[::2]
     )
     Report.objects.filter(pk__in=moved).update(state="draft")
+    cache.clear()
     with CaptureQueriesContext(connection) as second:
         document = round_report_build(demo_round)
     assert len(second.captured_queries) == len(first.captured_queries) <= 80
