@@ -118,15 +118,26 @@ def _regions(countries: Iterable[str], region_of: dict[str, str]) -> frozenset[s
 REGION_CODES = frozenset(REGIONS)
 
 
+def answers_version(round_instrument: RoundInstrument) -> str:
+    """A key that changes whenever an answer of the round instrument may have changed (one
+    query): every write of an answer moves its report's `updated_at`
+    (`answers.report_hold_open`), and a report made or deleted changes the count. What the
+    analysis keeps in the cache of a round's answers is keyed by it."""
+    stamp = round_reports(round_instrument).aggregate(count=Count("id"), changed=Max("updated_at"))
+    changed = stamp["changed"].isoformat() if stamp["changed"] else "-"
+    return (
+        f"{round_instrument.pk}:{round_instrument.instrument_version_id}:{stamp['count']}:{changed}"
+    )
+
+
 def _report_fields(
     round_instrument: RoundInstrument,
 ) -> tuple[dict[int, tuple[str, ...]], dict[int, str]]:
     """Each report's countries concerned and category (the instrument's report fields).
 
     The heavy part of a selection (one answer row per report and field, JSON to decode), kept
-    in the cache for as long as the round instrument's answers stay as they are: every write of
-    an answer moves its report's `updated_at` (`answers.report_hold_open`), and a report made or
-    deleted changes the count, so the key changes with them.
+    in the cache for as long as the round instrument's answers stay as they are
+    (`answers_version`).
     """
     fields = round_instrument.instrument_version.form.report_fields()
     wanted = {
@@ -136,12 +147,7 @@ def _report_fields(
     }
     if not wanted:
         return {}, {}
-    stamp = round_reports(round_instrument).aggregate(count=Count("id"), changed=Max("updated_at"))
-    changed = stamp["changed"].isoformat() if stamp["changed"] else "-"
-    key = (
-        f"analysis:report-fields:{round_instrument.pk}:{round_instrument.instrument_version_id}:"
-        f"{stamp['count']}:{changed}"
-    )
+    key = f"analysis:report-fields:{answers_version(round_instrument)}"
     found = cache.get(key)
     if found is not None:
         return found  # type: ignore[no-any-return]

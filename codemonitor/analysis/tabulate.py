@@ -35,10 +35,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from codemonitor.analysis import charts
-from codemonitor.analysis.selection import ReportRow, Selection
+from codemonitor.analysis.selection import ReportRow, Selection, answers_version
 from codemonitor.analysis.tables import (
     AnalysisFigure,
     AnalysisTable,
@@ -216,18 +218,33 @@ def observations(selection: Selection, name: str) -> list[Observation]:
     answer, or None), in report order. Hidden answers are not there: the rules hide them."""
     if not selection.reports:
         return []
+    chosen = selection.by_id()
+    return [
+        Observation(chosen[report_id], row, value)
+        for report_id, row, value in _shown(selection, name)
+        if report_id in chosen
+    ]
+
+
+def _shown(selection: Selection, name: str) -> list[tuple[int, str, AnswerValue]]:
+    """(report, row, answer) wherever the rules show `name` in the reports of the selection's
+    states; kept in the cache while the round instrument's answers stay as they are."""
     round_instrument = selection.filters.round_instrument
+    states = sorted(selection.filters.chosen_states)
+    key = f"analysis:shown:{answers_version(round_instrument)}:{name}:{','.join(states)}"
+    found: list[tuple[int, str, AnswerValue]] | None = cache.get(key)
+    if found is not None:
+        return found
     # The selection decides which reports count; the query only narrows by state, the rest
     # (region, safeguards, language, country) is the selection's own list.
-    reports = round_reports(round_instrument).filter(state__in=selection.filters.chosen_states)
-    chosen = selection.by_id()
-    found: list[Observation] = []
+    reports = round_reports(round_instrument).filter(state__in=states)
+    found = []
     for line in answers_table(round_instrument, [name], reports=reports, hidden=True):
-        report = chosen.get(int(str(line["report"])))
         hidden = line.get("hidden")
-        if report is None or (isinstance(hidden, list) and name in hidden):
+        if isinstance(hidden, list) and name in hidden:
             continue
-        found.append(Observation(report, str(line["row"]), line[name]))
+        found.append((int(str(line["report"])), str(line["row"]), line[name]))
+    cache.set(key, found, settings.ANALYSIS_CACHE_SECONDS)
     return found
 
 
