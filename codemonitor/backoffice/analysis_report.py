@@ -116,7 +116,7 @@ def _page(
             "round": round_,
             "language": language,
             "rounds": sorted(rounds.items(), reverse=True),
-            "languages": LANGUAGES,
+            "report_languages": LANGUAGES,
             "formats": list(FORMATS),
             "query": urlencode({"round": round_.number, "lang": language}),
             "problems": problems,
