@@ -3,10 +3,10 @@ from django.urls import path
 from codemonitor.backoffice import (
     analysis,
     analysis_completeness,
-    analysis_trends,
     analysis_questions,
-    analysis_text,
     analysis_report,
+    analysis_text,
+    analysis_trends,
     countries,
     laws,
     national,
