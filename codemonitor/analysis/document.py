@@ -46,17 +46,23 @@ from codemonitor.core.languages import BY_CODE
 
 Query = dict[str, Any]
 
+# The lists a number is traced to (`Links` says where each is): the reports a tabulated
+# number counts (the filters and `question`, `value`, `region`, `safeguards`…), and the Member
+# States or reports behind a completeness figure (the filters and `status`, `category`).
+REPORTS, COMPLETENESS = "reports", "completeness"
+
 
 @dataclass(frozen=True)
 class Trace:
     """The reports a number counts: the query of their list (the filters plus what narrows
     them, e.g. `region=AFR`), how many there are, their references (when few enough to name)
-    and what they are, in words."""
+    and what they are, in words; `page` is the list it is (REPORTS or COMPLETENESS)."""
 
     query: Query
     count: int
     description: str = ""
     references: tuple[str, ...] = ()
+    page: str = REPORTS
 
     def querystring(self) -> str:
         return urlencode(self.query, doseq=True)
@@ -116,14 +122,18 @@ class Quote:
 class TableBlock:
     table: AnalysisTable
     # The query (the filters) that the cells' `drill` parameters narrow: the list of reports
-    # behind a cell is this plus its drill.
+    # behind a cell is this plus its drill, on the list `page` (REPORTS or COMPLETENESS).
     base: Query = field(default_factory=dict)
+    page: str = REPORTS
+    # The drill of the list of everything the table counts (linked under it), None for none.
+    listed: Query | None = field(default_factory=dict)
 
 
 @dataclass
 class FigureBlock:
     figure: AnalysisFigure
     base: Query = field(default_factory=dict)
+    page: str = REPORTS
 
 
 Block = Paragraph | Quote | TableBlock | FigureBlock
@@ -273,7 +283,7 @@ class Layout:
             item.data_anchor = anchor(item.block.figure.table.identifier)
             data.append(
                 Placed(
-                    TableBlock(item.block.figure.table, item.block.base),
+                    TableBlock(item.block.figure.table, item.block.base, item.block.page),
                     "table",
                     tables,
                     item.data_anchor,
@@ -302,19 +312,32 @@ class Layout:
 
 @dataclass(frozen=True)
 class Links:
-    """Where the renderers point: the list of reports behind a number (from its query), and
-    a table's companion CSV. Either may be absent (then nothing is linked)."""
+    """Where the renderers point: the list behind a number (from its query) — the reports a
+    tabulated number counts (`reports`), the Member States or reports behind a completeness
+    figure (`completeness`) —, and a table's companion CSV. Any may be absent (then nothing
+    is linked)."""
 
     reports: Callable[[Query], str] | None = None
     csv: Callable[[AnalysisTable], str] | None = None
+    completeness: Callable[[Query], str] | None = None
+
+    def of_list(self, page: str, query: Query) -> str:
+        build = self.completeness if page == COMPLETENESS else self.reports
+        return build(query) if build is not None else ""
 
     def of_trace(self, trace: Trace | None) -> str:
-        return self.reports(trace.query) if trace is not None and self.reports else ""
+        return self.of_list(trace.page, trace.query) if trace is not None else ""
 
-    def of_cell(self, base: Query, cell: Cell) -> str:
-        if not self.reports or cell.drill is None:
+    def of_cell(self, block: TableBlock, cell: Cell) -> str:
+        if cell.drill is None:
             return ""
-        return self.reports({**base, **cell.drill})
+        return self.of_list(block.page, {**block.base, **cell.drill})
+
+    def of_block(self, block: TableBlock) -> str:
+        """The list of everything a table counts."""
+        if block.listed is None or not block.base:
+            return ""
+        return self.of_list(block.page, {**block.base, **block.listed})
 
     def of_table(self, table: AnalysisTable) -> str:
         return self.csv(table) if self.csv else ""
@@ -410,7 +433,11 @@ def styled_svg(svg: str) -> str:
     return svg[:end] + style + svg[end:]
 
 
-def figure_png(figure: AnalysisFigure, width: int = 1600) -> bytes | None:
+# A figure's width in pixels in the Word document: 190 dots per inch at its 16 cm.
+FIGURE_PIXELS = 1200
+
+
+def figure_png(figure: AnalysisFigure, width: int = FIGURE_PIXELS) -> bytes | None:
     """The figure rasterised (CairoSVG, with Debian's libcairo2), or None when it has no
     drawing or the drawing cannot be read."""
     if not figure.svg.strip():
@@ -438,7 +465,8 @@ def _cell(cell: Cell, column: Column | None, href: str) -> dict[str, Any]:
 
 def _table_context(item: Placed, links: Links) -> dict[str, Any]:
     assert isinstance(item.block, TableBlock)
-    table, base = item.block.table, item.block.base
+    block = item.block
+    table = block.table
 
     def rows(found: list[list[Cell]]) -> list[list[dict[str, Any]]]:
         return [
@@ -446,7 +474,7 @@ def _table_context(item: Placed, links: Links) -> dict[str, Any]:
                 _cell(
                     cell,
                     table.columns[i] if i < len(table.columns) else None,
-                    links.of_cell(base, cell),
+                    links.of_cell(block, cell),
                 )
                 for i, cell in enumerate(row)
             ]
@@ -462,7 +490,7 @@ def _table_context(item: Placed, links: Links) -> dict[str, Any]:
         "rows": rows(table.rows),
         "footer": rows(table.footer),
         "csv_href": links.of_table(table),
-        "list_href": links.reports(base) if links.reports and base else "",
+        "list_href": links.of_block(block),
     }
 
 
@@ -604,6 +632,7 @@ class _Docx:
         )
         self.doc.part.relate_to(self.footnotes_part, FOOTNOTES_RELATIONSHIP)
         self.footnote_bodies: list[tuple[int, str, str]] = []
+        self._style_ids: dict[str, str] = {}
 
     # styles
     def _styles(self) -> None:
@@ -651,11 +680,24 @@ class _Docx:
             rpr = normal.get_or_add_rPr()
             rpr.append(OxmlElement("w:rtl"))
 
+    def style_id(self, name: str) -> str:
+        """A style's identifier, looked up once (python-docx finds a style by name slowly)."""
+        found = self._style_ids.get(name)
+        if found is None:
+            found = self._style_ids[name] = str(self.doc.styles[name].style_id)
+        return found
+
+    def styled(self, style: str, text: str = "") -> Any:
+        """A new paragraph of the body in a paragraph style."""
+        paragraph = self.doc.add_paragraph(text)
+        paragraph._p.style = self.style_id(style)
+        return paragraph
+
     # runs
     def _text_run(self, paragraph: Any, text: str, style: str | None = None) -> None:
         run = paragraph.add_run(text)
         if style:
-            run.style = self.doc.styles[style]
+            run._r.style = self.style_id(style)
 
     def _hyperlink(self, paragraph: Any, text: str, url: str) -> None:
         paragraph._p.append(self._hyperlink_xml(text, url, self.doc.part))
@@ -679,7 +721,7 @@ class _Docx:
         if style_name:
             rpr = OxmlElement("w:rPr")
             rstyle = OxmlElement("w:rStyle")
-            rstyle.set(qn("w:val"), self.doc.styles[style_name].style_id)
+            rstyle.set(qn("w:val"), self.style_id(style_name))
             rpr.append(rstyle)
             run.append(rpr)
         t = OxmlElement("w:t")
@@ -721,7 +763,7 @@ class _Docx:
         run = OxmlElement("w:r")
         rpr = OxmlElement("w:rPr")
         rstyle = OxmlElement("w:rStyle")
-        rstyle.set(qn("w:val"), self.doc.styles[FOOTNOTE_REFERENCE_STYLE].style_id)
+        rstyle.set(qn("w:val"), self.style_id(FOOTNOTE_REFERENCE_STYLE))
         rpr.append(rstyle)
         run.append(rpr)
         reference = OxmlElement("w:footnoteReference")
@@ -731,7 +773,7 @@ class _Docx:
 
     # blocks
     def caption(self, kind: str, number: int, title: str, identifier: str) -> None:
-        paragraph = self.doc.add_paragraph(style="Caption")
+        paragraph = self.styled("Caption")
         word = _("Table") if kind == "table" else _("Figure")
         self._text_run(paragraph, f"{word} ")
         self._field(
@@ -761,25 +803,29 @@ class _Docx:
                 self.footnote_bodies.append((number, text, url))
 
     def quote(self, block: Quote) -> None:
-        self.doc.add_paragraph(block.text, style="Quote")
-        source = self.doc.add_paragraph(style="Quote")
+        self.styled("Quote", block.text)
+        source = self.styled("Quote")
         self._text_run(source, f"— {block.source}")
 
     def table(self, item: Placed) -> None:
         """A table: caption above, header row repeated on each page, the source line under it.
-        Rows are written as XML directly (python-docx's cell API is slow for long tables)."""
+        Rows are written as XML text, parsed once (python-docx's cell API, and making each
+        element apart, are slow for long tables)."""
+        from xml.sax.saxutils import escape
+
         from docx.enum.table import WD_TABLE_ALIGNMENT
         from docx.oxml import OxmlElement
-        from docx.oxml.ns import qn
+        from docx.oxml.ns import nsdecls, qn
+        from docx.oxml.parser import parse_xml
 
         assert isinstance(item.block, TableBlock)
         table = item.block.table
         self.caption("table", item.number, table.title, table.identifier)
         width = max([len(table.columns), *(len(row) for row in [*table.rows, *table.footer])])
         grid = self.doc.add_table(rows=0, cols=max(width, 1))
-        grid.style = self.doc.styles[TABLE_STYLE]
-        grid.alignment = WD_TABLE_ALIGNMENT.CENTER
         tbl = grid._tbl
+        tbl.tblPr.style = self.style_id(TABLE_STYLE)
+        grid.alignment = WD_TABLE_ALIGNMENT.CENTER
         if self.rtl:
             tbl.tblPr.append(OxmlElement("w:bidiVisual"))
         # The labels' column wider than the figures' (Word and LibreOffice keep these widths).
@@ -790,63 +836,48 @@ class _Docx:
         widths = [first, *([rest] * (width - 1))]
         for col, size in zip(columns, widths, strict=False):
             col.set(qn("w:w"), str(size))
-        end = "left" if self.rtl else "right"
+        numeric_end = f'<w:pPr><w:jc w:val="{"left" if self.rtl else "right"}"/></w:pPr>'
 
-        def cell_xml(text: str, index: int, *, bold: bool, numeric: bool) -> Any:
-            tc = OxmlElement("w:tc")
-            tcpr = OxmlElement("w:tcPr")
-            tcw = OxmlElement("w:tcW")
-            tcw.set(qn("w:w"), str(widths[index] if index < len(widths) else rest))
-            tcw.set(qn("w:type"), "dxa")
-            tcpr.append(tcw)
-            tc.append(tcpr)
-            paragraph = OxmlElement("w:p")
-            if numeric:
-                ppr = OxmlElement("w:pPr")
-                jc = OxmlElement("w:jc")
-                jc.set(qn("w:val"), end)
-                ppr.append(jc)
-                paragraph.append(ppr)
-            run = OxmlElement("w:r")
-            if bold:
-                rpr = OxmlElement("w:rPr")
-                rpr.append(OxmlElement("w:b"))
-                run.append(rpr)
-            t = OxmlElement("w:t")
-            t.set(qn("xml:space"), "preserve")
-            t.text = text
-            run.append(t)
-            paragraph.append(run)
-            tc.append(paragraph)
-            return tc
+        def cell_xml(text: str, index: int, *, bold: bool, numeric: bool) -> str:
+            size = widths[index] if index < len(widths) else rest
+            return (
+                f'<w:tc><w:tcPr><w:tcW w:w="{size}" w:type="dxa"/></w:tcPr><w:p>'
+                f"{numeric_end if numeric else ''}<w:r>{'<w:rPr><w:b/></w:rPr>' if bold else ''}"
+                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>'
+            )
 
-        header = OxmlElement("w:tr")
-        trpr = OxmlElement("w:trPr")
-        trpr.append(OxmlElement("w:tblHeader"))
-        header.append(trpr)
-        for index in range(width):
-            label = table.columns[index].label if index < len(table.columns) else ""
-            header.append(cell_xml(label, index, bold=True, numeric=False))
-        tbl.append(header)
+        lines = [
+            "<w:tr><w:trPr><w:tblHeader/></w:trPr>"
+            + "".join(
+                cell_xml(
+                    table.columns[index].label if index < len(table.columns) else "",
+                    index,
+                    bold=True,
+                    numeric=False,
+                )
+                for index in range(width)
+            )
+            + "</w:tr>"
+        ]
         for line_number, row in enumerate([*table.rows, *table.footer]):
             footer = line_number >= len(table.rows)
-            tr = OxmlElement("w:tr")
+            cells = []
             for index in range(width):
                 value = row[index] if index < len(row) else Cell("")
                 numeric = (
                     index < len(table.columns) and table.columns[index].numeric and not value.header
                 )
-                tr.append(
+                cells.append(
                     cell_xml(value.shown, index, bold=value.header or footer, numeric=numeric)
                 )
-            tbl.append(tr)
-        source = self.doc.add_paragraph(style=SOURCE_STYLE)
+            lines.append("<w:tr>" + "".join(cells) + "</w:tr>")
+        tbl.extend(list(parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(lines)}</w:tbl>")))
+        source = self.styled(SOURCE_STYLE)
         self._text_run(source, table.source.text())
         for note in table.notes:
             self._text_run(source, " " + note)
         self._text_run(source, " " + _("CSV: %(file)s") % {"file": table.filename})
-        base = item.block.base
-        url = self.links.reports(base) if self.links.reports and base else ""
+        url = self.links.of_block(item.block)
         if url:
             self._text_run(source, " ")
             self._hyperlink(source, _("The reports counted"), url)
@@ -861,7 +892,7 @@ class _Docx:
             self.doc.add_picture(io.BytesIO(png), width=Cm(16))
             self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
         self.caption("figure", item.number, figure.title, figure.identifier)
-        source = self.doc.add_paragraph(style=SOURCE_STYLE)
+        source = self.styled(SOURCE_STYLE)
         self._text_run(source, figure.table.source.text())
         self._text_run(
             source,
@@ -893,8 +924,8 @@ class _Docx:
             paragraph.append(run)
             note.append(paragraph)
             root.append(note)
-        text_style = self.doc.styles[FOOTNOTE_TEXT_STYLE].style_id
-        reference_style = self.doc.styles[FOOTNOTE_REFERENCE_STYLE].style_id
+        text_style = self.style_id(FOOTNOTE_TEXT_STYLE)
+        reference_style = self.style_id(FOOTNOTE_REFERENCE_STYLE)
         for number, text, url in self.footnote_bodies:
             note = OxmlElement("w:footnote")
             note.set(qn("w:id"), str(number))
@@ -949,12 +980,12 @@ class _Docx:
         core.subject = self.model.subtitle
         core.language = self.model.language
         core.created = self.model.generated
-        self.doc.add_paragraph(self.model.title, style="Title")
+        self.styled("Title", self.model.title)
         if self.model.subtitle:
-            self.doc.add_paragraph(self.model.subtitle, style="Subtitle")
+            self.styled("Subtitle", self.model.subtitle)
         for placed_section in layout:
             section = placed_section.section
-            self.doc.add_heading(section.heading, level=min(max(section.level, 1), 3))
+            self.styled(f"Heading {min(max(section.level, 1), 3)}", section.heading)
             for item in placed_section.blocks:
                 if isinstance(item.block, Paragraph):
                     self.paragraph(item, footnotes)

@@ -1,41 +1,49 @@
 """The draft of the Director-General's report on a round, generated from the data.
 
 `round_report_build(round_, language=…)` says what the report holds, as a `ReportDocument`
-(`document.py` draws it as DOCX, HTML or PDF):
+(`document.py` draws it as DOCX, HTML or PDF). It counts nothing itself: every figure is one
+of the analysis pages', made by the same functions from the same `Selection`, so that the
+numbers of the report equal those of the pages by construction:
 
-1. **The round in brief**: the dates of its instruments, the designated national authorities,
-   the national reports received by WHO region (membership as of the deadline) and the same
-   figures for the previous rounds (rounds without data in the database from their historical
-   counts).
+1. **The round in brief**: the dates of its instruments; the completeness of the national
+   round (`completeness.round_completeness`: Member States by WHO region as of the deadline,
+   designated national authorities, reports by status, late), its world map
+   (`worldmap.world_map`) and the previous rounds side by side (`Completeness.history_table`).
 2. **One section per article of the Code** that questions of the national instrument concern
-   (`Question.article`, the part before the dot: "5.2" → article 5): its tables and charts
-   (`article_tables`) and the passages the analysts chose as quotes (`article_quotes`).
+   (the question's article, else its group's, as the tabulation gives it: "5.2" → article 5):
+   its tables and charts (`article_tables`, from `tabulate.question_tables`) and the passages
+   the analysts marked as quotes (`coding.quotes`).
 3. Under the articles on data and information exchange, **the migration figures**:
    dependency on foreign-trained doctors and nurses, and the foreign-trained personnel trained
    in countries on the safeguards list (`workforce/indicators.py`).
-4. **The stakeholders' contribution**: the round's stakeholder instrument — reports by
-   category and by WHO region of the countries they concern, then its questions by article.
-5. **The annex**: the national reports counted (the list every national number comes from),
-   and the data table of every figure (added by the layout).
+4. **The stakeholders' contribution**: the round's stakeholder instrument — its reports by
+   category and by WHO region of the countries they concern
+   (`completeness.stakeholder_completeness`), then its questions and quotes by article.
+5. **The annex**: every Member State with the status of its report (the world map's table),
+   the tables of the questions that the body leaves out (by safeguards-list status, each
+   question of a group of numbers, …), and the data table of every figure (added by the
+   layout).
 
-Every table starts from a `Selection` (the reports the analysis pages count with the same
-filters: validated national reports, submitted stakeholder reports), carries its source line
-and CSV; every number in the text is a `Count` with the query of its list of reports.
+Which of a question's tables go in the body and which in the annex is `placement`'s choice;
+free-text questions are named, not tabulated (they are read with the text search and quoted),
+and questions tied to no article of the Code are left to the analysis pages.
 
-The tables of a question and the quotes of an article come through two functions only,
-`article_tables` and `article_quotes`, so that the tabulation and the coding of the analysis
-can replace what they do here without touching the rest.
+Every table carries its source line and CSV, and every number — in a table or in the text —
+the query of the list behind it on the page that lists exactly what it counts: the
+completeness list (`status`, `region`, `category`) for completeness figures, the tabulation's
+list of reports (`question`, `value`, `region`, `safeguards`, …) for the tables of questions.
 
 Generation reads in a bounded number of queries whatever the number of reports: a selection
-is four queries, the answers of an article's questions one pass, the migration figures two.
+is four queries, a completeness a few more, the answers of every tabulated question of an
+instrument one pass per repeat (`tabulate.Observed`), the quotes one, the migration figures two.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -46,7 +54,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from codemonitor.accounts.models import User
+from codemonitor.analysis.coding import CodedPassage, quotes
+from codemonitor.analysis.completeness import (
+    AUTHORITY,
+    COUNTED,
+    LATE,
+    MEMBER_STATES,
+    RECEIVED,
+    Completeness,
+    StakeholderCompleteness,
+    round_completeness,
+    stakeholder_completeness,
+)
 from codemonitor.analysis.document import (
+    COMPLETENESS,
+    REPORTS,
     Block,
     Count,
     FigureBlock,
@@ -64,29 +86,26 @@ from codemonitor.analysis.document import (
 )
 from codemonitor.analysis.filters import AnalysisFilters
 from codemonitor.analysis.selection import ReportRow, Selection, selection_for
-from codemonitor.analysis.tables import (
-    AnalysisFigure,
-    AnalysisTable,
-    Cell,
-    Column,
-    Source,
-    count_cell,
+from codemonitor.analysis.tables import AnalysisFigure, AnalysisTable, Cell, Column, Source
+from codemonitor.analysis.tabulate import (
+    NUMERIC,
+    SELECTS,
+    AnalysableQuestion,
+    Observed,
+    Table,
+    analysable_questions,
+    numeric_members,
+    question_tables,
 )
+from codemonitor.analysis.worldmap import world_map
 from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.languages import BY_CODE
 from codemonitor.instruments.models import Instrument
-from codemonitor.instruments.schema import COUNTRIES_LIST, Form, Question
+from codemonitor.instruments.schema import COUNTRIES_LIST, Form
 from codemonitor.reference.models import CodeArticle
-from codemonitor.reference.names import REGION_NAMES, country_labels
-from codemonitor.registers.models import NationalAuthority
+from codemonitor.reference.names import country_labels
 from codemonitor.reporting.models import Report, Round, RoundInstrument
-from codemonitor.reporting.selectors import (
-    COUNTING_STATES,
-    GENEVA,
-    REGIONS,
-    answers_table,
-    round_reports,
-)
+from codemonitor.reporting.selectors import GENEVA
 from codemonitor.workforce.charts import bar_chart
 from codemonitor.workforce.indicators import (
     AGGREGATE_ORIGINS,
@@ -104,8 +123,6 @@ from codemonitor.workforce.indicators import (
 from codemonitor.workforce.models import TOTAL_ORIGIN, Measure, Occupation, Population, Statistic
 
 State = Report.State
-# A national report is "received" once submitted, whatever the Secretariat did next.
-RECEIVED_STATES = tuple(sorted(COUNTING_STATES | {State.RETURNED}))
 # The articles of the Code on data gathering and research (6) and information exchange (7):
 # the migration figures go under the first of them.
 DATA_ARTICLES = (6, 7)
@@ -115,6 +132,11 @@ MIGRATION_OCCUPATIONS = (Occupation.DOCTORS, Occupation.NURSES)
 TOP_COUNTRIES = 15
 # Report fields that name or reach the respondent: never tabulated.
 IDENTIFYING_FIELDS = frozenset({"entity_name", "contact_email", "entity_name_consent"})
+# Where a table of a question goes.
+BODY, ANNEX = "body", "annex"
+# A choice question with at least this many choices has its chart in the body (one with
+# fewer, yes / no / partly, reads best as its table).
+CHART_CHOICES = 4
 
 
 def bars(title: str, items: list[tuple[str, Decimal]], *, rtl: bool = False) -> str:
@@ -123,145 +145,147 @@ def bars(title: str, items: list[tuple[str, Decimal]], *, rtl: bool = False) -> 
     return str(bar_chart(title, items, rtl=rtl, description=description))
 
 
-# -- the two seams: tables of questions, quotes of an article --------------------------------
+# -- the tables of questions, the quotes of an article -----------------------------------------
+
+
+def placement(
+    question: AnalysableQuestion, identifier: str, *, grouped: bool = False, choices: int = 0
+) -> str | None:
+    """Where one of a question's tables or figures (`tabulate.question_tables`, told apart by
+    the end of their stable identifier) goes: BODY, ANNEX, or None (left to the analysis
+    page), so that the body reads as a report:
+
+    - a choice question: its table by WHO region in the body, with its chart when it has
+      `CHART_CHOICES` choices or more (`choices`), by safeguards-list status in the annex; on
+      the list of countries (partner countries, countries of training), the network of the
+      countries linked in the body, its pairs (a long table) and the countries by region in
+      the annex;
+    - a number: by region in the body, by safeguards status and who reported nothing in the
+      annex; a number of a group (`grouped`): the group's table in the body, the number by
+      region in the annex;
+    - a date in a table of rows: the rows active in each year in the body, by year in the
+      annex; a table of rows itself: the reports with rows, by region, in the body.
+    """
+    suffix = identifier.rsplit(".", 1)[-1]
+    kind = question.kind
+    chosen: dict[str, str]
+    if question.is_group:
+        chosen = {"numbers": BODY}
+    elif kind in SELECTS and question.list_name == COUNTRIES_LIST:
+        chosen = {"network": BODY, "pairs": ANNEX, "region": ANNEX}
+    elif kind in SELECTS:
+        chosen = {"region": BODY, "safeguards": ANNEX}
+        if choices >= CHART_CHOICES:
+            chosen["chart"] = BODY
+    elif kind in NUMERIC and grouped:
+        chosen = {"region": ANNEX}
+    elif kind in NUMERIC:
+        chosen = {"region": BODY, "safeguards": ANNEX, "missing": ANNEX}
+    elif kind == "date":
+        chosen = {"active": BODY, "years": ANNEX}
+    elif kind == "repeat":
+        chosen = {"rows": BODY}
+    else:
+        chosen = {}
+    return chosen.get(suffix)
+
+
+@dataclass
+class ArticleTables:
+    """What the questions of an article give the report."""
+
+    body: list[Table] = field(default_factory=list)
+    annex: list[Table] = field(default_factory=list)
+    # The questions answered in free text: read with the text search and quoted, not
+    # tabulated.
+    texts: list[AnalysableQuestion] = field(default_factory=list)
+
+
+def tabulated(questions: Iterable[AnalysableQuestion]) -> list[str]:
+    """The questions whose answers the tables read (groups read their numbers; texts are not
+    tabulated)."""
+    return [q.name for q in questions if not q.is_group and q.kind != "text"]
 
 
 def article_tables(
-    selection: Selection, questions: Sequence[Question], *, language: str = "en"
-) -> list[AnalysisTable | AnalysisFigure]:
-    """The tables (and charts) of some questions of the selection's instrument.
-
-    For now, each `select_one` question outside a repeat: how many of the selected reports
-    chose each answer, with the share of those that answered — one pass over the stored
-    answers of the questions asked (`answers_table` without re-applying the form's rules to
-    every report, which would read every answer of every report: the tabulation of the
-    analysis replaces this)."""
-    filters = selection.filters
-    round_instrument = filters.round_instrument
-    form = round_instrument.instrument_version.form
-    paths = form.repeat_path()
-    chosen = [
-        q
-        for q in questions
-        if q.kind == "select_one"
-        and not paths.get(q.name)
-        and not q.personal
-        and q.list_name != COUNTRIES_LIST
-        and q.report_field not in IDENTIFYING_FIELDS
-    ]
-    if not chosen or not selection.reports:
-        return []
-    wanted = {row.id for row in selection.reports}
-    reports = round_reports(round_instrument).filter(state__in=filters.chosen_states)
-    lines = [
-        line
-        for line in answers_table(
-            round_instrument, [q.name for q in chosen], reports=reports, relevant_only=False
-        )
-        if line["report"] in wanted
-    ]
-    code = filters.instrument.code
-    source = Source.of(selection)
-    found: list[AnalysisTable | AnalysisFigure] = []
-    for question in chosen:
-        counts = Counter(
-            str(line[question.name]) for line in lines if line.get(question.name) not in (None, "")
-        )
-        answered = sum(counts.values())
-        rows = []
-        for choice in form.choices.get(question.list_name, []):
-            label = choice.label.get(language) or choice.label.get(form.default_language) or ""
-            rows.append(
-                [
-                    Cell(label or choice.name, header=True),
-                    count_cell(
-                        counts.get(choice.name, 0),
-                        answered,
-                        drill={"question": question.name, "answer": choice.name},
-                    ),
-                ]
+    selection: Selection,
+    questions: Sequence[AnalysableQuestion],
+    *,
+    language: str = "en",
+    observed: Observed | None = None,
+) -> ArticleTables:
+    """The tables and charts of some questions of the selection's instrument, as the
+    analysis pages draw them (`tabulate.question_tables`), each placed in the body or the
+    annex (`placement`), once each. `observed`: the answers read already (else read here in
+    one pass per repeat)."""
+    observed = observed or Observed(selection)
+    observed.read(tabulated(questions))
+    form = selection.filters.round_instrument.instrument_version.form
+    named = form.questions()
+    grouped = {
+        member.name
+        for question in questions
+        if question.is_group
+        for member in numeric_members(named[question.name])
+    }
+    found = ArticleTables()
+    seen: set[str] = set()
+    for question in questions:
+        if question.kind == "text":
+            found.texts.append(question)
+            continue
+        for item in question_tables(selection, question.name, language=language, observed=observed):
+            where = placement(
+                question,
+                item.identifier,
+                grouped=question.name in grouped,
+                choices=len(form.choices.get(question.list_name, [])),
             )
-        found.append(
-            AnalysisTable(
-                identifier=f"{code}.{question.name}.choices",
-                title=question.text("label", language, form.default_language) or question.name,
-                columns=[
-                    Column("answer", _("Answer"), numeric=False),
-                    Column("reports", _("Reports (share of those answering)")),
-                ],
-                rows=rows,
-                footer=[
-                    [Cell(_("Answered"), header=True), Cell(answered)],
-                    [
-                        Cell(_("No answer"), header=True),
-                        Cell(len(selection.reports) - answered),
-                    ],
-                ],
-                source=source,
-                notes=[_("Question %(name)s.") % {"name": question.name}],
-            )
-        )
+            if where is None or item.identifier in seen:
+                continue
+            seen.add(item.identifier)
+            (found.body if where == BODY else found.annex).append(item)
     return found
 
 
-def article_quotes(round_instrument: RoundInstrument, article: int | None) -> list[Quote]:
-    """The coded passages of a round instrument's answers that the analysts marked to be quoted
-    under an article (None: those of no article), each with its source as publication may show
-    it (see `quote_source`). None yet: the coding of passages comes with the text analysis."""
-    return []
-
-
-def quote_source(
-    row: ReportRow, *, countries: dict[str, str], categories: dict[str, str] | None = None
-) -> str:
-    """Who said it, as the report may say: the country of a national report; a stakeholder's
-    name only where it agreed to its publication, else its category."""
-    if row.member_state:
-        return _("%(country)s, national report %(reference)s") % {
-            "country": countries.get(row.member_state, row.member_state),
-            "reference": row.reference,
-        }
-    if row.publish_name and row.entity_name:
-        return _("%(entity)s, stakeholder report %(reference)s") % {
-            "entity": row.entity_name,
-            "reference": row.reference,
-        }
-    category = (categories or {}).get(row.category, "")
-    if category:
-        return _("A stakeholder (%(category)s), report %(reference)s") % {
-            "category": category,
-            "reference": row.reference,
-        }
-    return _("A stakeholder, report %(reference)s") % {"reference": row.reference}
+def quote_blocks(passages: Iterable[CodedPassage]) -> list[Quote]:
+    """The passages the analysts marked as quotes (`coding.quotes`), each once (two analysts,
+    or two codes of the article, may have marked the same), with its source as publication may
+    show it (`CodedPassage.source`: the country of a national report; a stakeholder's entity
+    only where it agreed to publication)."""
+    found: dict[tuple[int, str, str, int | None, int | None], Quote] = {}
+    for passage in passages:
+        key = (passage.report_id, passage.question, passage.row, passage.start, passage.end)
+        found.setdefault(key, Quote(passage.passage, passage.source))
+    return list(found.values())
 
 
 # -- what the report is made of ----------------------------------------------------------------
 
 
-def analysable(form: Form) -> list[Question]:
-    """The questions whose answers the report may count: input questions, no file, nothing
-    personal, nothing that names or reaches the respondent."""
-    return [
-        q
-        for q in form.walk()
-        if q.is_input
-        and q.kind != "file"
-        and not q.personal
-        and q.report_field not in IDENTIFYING_FIELDS
-    ]
-
-
-def article_number(question: Question) -> int | None:
-    """The article of the Code a question concerns: the part of `article` before the dot."""
-    head = question.article.split(".", 1)[0].strip()
+def article_of(article: str) -> int | None:
+    """The article of the Code an article reference names: the part before the dot."""
+    head = article.split(".", 1)[0].strip()
     return int(head) if head.isdigit() else None
 
 
-def questions_by_article(form: Form) -> dict[int | None, list[Question]]:
-    grouped: dict[int | None, list[Question]] = defaultdict(list)
-    for question in analysable(form):
-        grouped[article_number(question)].append(question)
+def questions_by_article(
+    form: Form, *, language: str = ""
+) -> dict[int | None, list[AnalysableQuestion]]:
+    """The questions the analysis can tabulate (`tabulate.analysable_questions`, in the form's
+    order, groups of numbers before their questions), by article of the Code (None: none),
+    without the report fields that name or reach the respondent."""
+    identifying = {name for key, name in form.report_fields().items() if key in IDENTIFYING_FIELDS}
+    grouped: dict[int | None, list[AnalysableQuestion]] = defaultdict(list)
+    for page in analysable_questions(form, language=language):
+        for question in page.questions:
+            if question.name not in identifying:
+                grouped[article_of(question.article)].append(question)
     return dict(grouped)
+
+
+def questions_count(questions: Iterable[AnalysableQuestion]) -> int:
+    return sum(1 for question in questions if not question.is_group)
 
 
 @dataclass
@@ -316,8 +340,8 @@ def round_report_plan(round_: Round) -> ReportPlan:
     articles = [
         ArticlePlan(
             article,
-            len(by_national.get(article.number, [])),
-            len(by_stakeholder.get(article.number, [])),
+            questions_count(by_national.get(article.number, [])),
+            questions_count(by_stakeholder.get(article.number, [])),
         )
         for article in CodeArticle.objects.filter(number__in=numbers).order_by("number")
     ]
@@ -326,12 +350,21 @@ def round_report_plan(round_: Round) -> ReportPlan:
         national=national,
         stakeholder=stakeholder,
         articles=articles,
-        unassigned_national=len(by_national.get(None, [])),
-        unassigned_stakeholder=len(by_stakeholder.get(None, [])),
+        unassigned_national=questions_count(by_national.get(None, [])),
+        unassigned_stakeholder=questions_count(by_stakeholder.get(None, [])),
     )
 
 
 # -- building ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Annexed:
+    """Tables of an instrument's questions that the body leaves to the annex."""
+
+    round_instrument: RoundInstrument
+    base: dict[str, Any]
+    tables: list[Table] = field(default_factory=list)
 
 
 class _Builder:
@@ -340,18 +373,17 @@ class _Builder:
         self.language = language
         self.countries = country_labels(language)
         self.rtl = BY_CODE[language].direction == "rtl"
-        # Member States with a designated national authority in the register (today).
-        self.authorities: int | None = None
         self.national, self.stakeholder = round_instruments_of(round_)
         self.sections: list[Section] = []
         self.annex: list[Section] = []
+        self.annexed: list[Annexed] = []
+        # The world map of the national round (its table is the annex's list of the Member
+        # States and their reports' status).
+        self.world_map: AnalysisFigure | None = None
 
     # helpers
     def form_language(self, form: Form) -> str:
         return self.language if self.language in form.languages else form.default_language
-
-    def region_name(self, code: str) -> str:
-        return str(REGION_NAMES.get(code, code))
 
     def named(self, rows: Iterable[ReportRow]) -> tuple[str, ...]:
         """The references of some reports, with the country of a national one."""
@@ -362,16 +394,53 @@ class _Builder:
             for row in rows
         )
 
-    def count(
-        self,
-        rows: Sequence[ReportRow],
-        filters: AnalysisFilters,
+    @staticmethod
+    def traced(
+        value: int,
+        query: dict[str, Any],
         description: str,
-        **drill: str,
+        references: tuple[str, ...],
+        page: str,
     ) -> tuple[Count, Note]:
-        """A number of reports in the text and the footnote that traces it."""
-        trace = Trace(filters.query(**drill), len(rows), description, self.named(rows))
-        return Count(len(rows), trace), Note(description, trace)
+        """A number in the text and the footnote that traces it to its list."""
+        trace = Trace(query, value, description, references, page)
+        return Count(value, trace), Note(description, trace)
+
+    def count(self, selection: Selection, description: str) -> tuple[Count, Note]:
+        """The number of reports of a selection (the tabulation's list of its reports)."""
+        return self.traced(
+            len(selection.reports),
+            selection.filters.query(),
+            description,
+            self.named(selection.reports),
+            REPORTS,
+        )
+
+    def figure(
+        self, completeness: Completeness, figure: str, description: str
+    ) -> tuple[Count, Note]:
+        """A figure of the completeness of the national round (its list of Member States)."""
+        members = completeness.members(figure)
+        return self.traced(
+            len(members),
+            completeness.filters.query(status=figure),
+            description,
+            tuple(
+                f"{country.name} ({country.report.reference})" if country.report else country.name
+                for country in members
+            ),
+            COMPLETENESS,
+        )
+
+    def contribution(self, found: StakeholderCompleteness, description: str) -> tuple[Count, Note]:
+        """The stakeholder reports counted (the completeness list of them)."""
+        return self.traced(
+            len(found.counted),
+            found.filters.query(status=COUNTED),
+            description,
+            self.named(found.counted),
+            COMPLETENESS,
+        )
 
     def instrument_name(self, round_instrument: RoundInstrument) -> str:
         version = round_instrument.instrument_version
@@ -384,24 +453,26 @@ class _Builder:
 
     # sections
     def build(self) -> ReportDocument:
-        national_selection = received = None
+        completeness: Completeness | None = None
+        national: Selection | None = None
         if self.national is not None:
             filters = AnalysisFilters(round_instrument=self.national)
-            national_selection = selection_for(filters)
-            received = selection_for(filters.with_(states=RECEIVED_STATES))
-        stakeholder_selection = None
+            completeness = round_completeness(filters)
+            national = selection_for(filters)
+        contribution: StakeholderCompleteness | None = None
+        stakeholders: Selection | None = None
         if self.stakeholder is not None:
-            stakeholder_selection = selection_for(
-                AnalysisFilters(round_instrument=self.stakeholder)
-            )
-        self.brief(national_selection, received, stakeholder_selection)
-        if national_selection is not None:
-            self.articles(national_selection)
+            filters = AnalysisFilters(round_instrument=self.stakeholder)
+            contribution = stakeholder_completeness(filters)
+            stakeholders = selection_for(filters)
+        self.brief(completeness, contribution)
+        if national is not None:
+            self.articles(national)
         else:
             self.migration_section()
-        if stakeholder_selection is not None:
-            self.stakeholders(stakeholder_selection)
-        self.annex_section(received)
+        if stakeholders is not None and contribution is not None:
+            self.stakeholders(stakeholders, contribution)
+        self.annex_section(completeness)
         subtitle = _("Draft report of the Director-General on %(round)s") % {
             "round": self.round.title
         }
@@ -419,10 +490,7 @@ class _Builder:
         )
 
     def brief(
-        self,
-        national: Selection | None,
-        received: Selection | None,
-        stakeholder: Selection | None,
+        self, completeness: Completeness | None, contribution: StakeholderCompleteness | None
     ) -> None:
         section = Section(_("The round in brief"), 1, identifier="round-in-brief")
         self.sections.append(section)
@@ -452,18 +520,17 @@ class _Builder:
                 % {"date": self.round.publication_date.isoformat()}
             )
         blocks.append(Paragraph(dates))
-        if national is None or received is None:
+        if completeness is None:
             blocks.append(Paragraph.of(_("The round has no national instrument.")))
         else:
-            blocks.extend(self.national_brief(national, received))
-        if stakeholder is not None:
-            number, note = self.count(
-                stakeholder.reports,
-                stakeholder.filters,
+            blocks.extend(self.national_brief(completeness))
+        if contribution is not None:
+            number, note = self.contribution(
+                contribution,
                 _("Stakeholder reports submitted to %(round)s (%(instrument)s).")
                 % {
                     "round": self.round.title,
-                    "instrument": self.instrument_name(stakeholder.filters.round_instrument),
+                    "instrument": self.instrument_name(contribution.filters.round_instrument),
                 },
             )
             blocks.append(
@@ -475,280 +542,155 @@ class _Builder:
                     note,
                 )
             )
-        blocks.append(TableBlock(self.history_table(received, stakeholder)))
-
-    def national_brief(self, national: Selection, received: Selection) -> list[Block]:
-        deadline = national.deadline
-        members = national.region_of
-        authorities = set(
-            NationalAuthority.objects.filter(member_state_id__in=list(members)).values_list(
-                "member_state_id", flat=True
-            )
-        )
-        self.authorities = len(authorities)
-        received_count, received_note = self.count(
-            received.reports,
-            received.filters,
-            _(
-                "National reports received (submitted, in review, returned or validated) in "
-                "%(round)s."
-            )
-            % {"round": self.round.title},
-        )
-        validated_count, validated_note = self.count(
-            national.reports,
-            national.filters,
-            _("Validated national reports of %(round)s: the reports the tables count.")
-            % {"round": self.round.title},
-        )
-        late_rows = [row for row in received.reports if row.late]
-        late_count, late_note = self.count(
-            late_rows,
-            received.filters,
-            _("National reports received after the deadline in %(round)s.")
-            % {"round": self.round.title},
-            late="1",
-        )
-        blocks: list[Block] = [
-            Paragraph.of(
-                _(
-                    "Of the %(members)s Member States (WHO regions as of the deadline, %(date)s), "
-                    "%(authorities)s have a designated national authority in the register."
+        if completeness is not None:
+            blocks.append(
+                TableBlock(
+                    completeness.history_table(),
+                    completeness.filters.query(),
+                    COMPLETENESS,
+                    listed=None,
                 )
-                % {
-                    "members": len(members),
-                    "date": deadline.isoformat(),
-                    "authorities": len(authorities),
-                },
+            )
+
+    def national_brief(self, completeness: Completeness) -> list[Block]:
+        """The completeness of the national round, as its page shows it."""
+        deadline = completeness.selection.deadline.isoformat()
+        title = self.round.title
+        members, members_note = self.figure(
+            completeness,
+            MEMBER_STATES,
+            _("Member States counted in %(round)s, each in its WHO region as of the deadline.")
+            % {"round": title},
+        )
+        authorities, authorities_note = self.figure(
+            completeness,
+            AUTHORITY,
+            _("Member States with a designated national authority by the deadline of %(round)s.")
+            % {"round": title},
+        )
+        received, received_note = self.figure(
+            completeness,
+            RECEIVED,
+            _(
+                "National reports received in %(round)s: submitted, in review, validated, or "
+                "returned for changes after their submission."
+            )
+            % {"round": title},
+        )
+        validated, validated_note = self.figure(
+            completeness,
+            State.VALIDATED,
+            _("Validated national reports of %(round)s: the reports the tables count.")
+            % {"round": title},
+        )
+        late, late_note = self.figure(
+            completeness,
+            LATE,
+            _("National reports of %(round)s marked late or submitted after the deadline.")
+            % {"round": title},
+        )
+        base = completeness.filters.query()
+        self.world_map = world_map(completeness)
+        return [
+            Paragraph.of(
+                members,
                 " ",
-                received_count,
+                _(
+                    "Member States are counted, each in the WHO region it belonged to at the "
+                    "deadline (%(date)s)"
+                )
+                % {"date": deadline},
+                members_note,
+                "; ",
+                authorities,
+                " ",
+                _("of them had a designated national authority by then"),
+                authorities_note,
+                ". ",
+                received,
                 " ",
                 _("national reports were received"),
                 received_note,
                 _(", of which "),
-                validated_count,
+                validated,
                 " ",
                 _("are validated"),
                 validated_note,
-                _(" and "),
-                late_count,
+                "; ",
+                late,
                 " ",
-                _("arrived after the deadline"),
+                _("were late"),
                 late_note,
                 ". ",
                 _("The tables of this report count the validated national reports."),
-            )
-        ]
-        # Reports received by region.
-        source = Source.of(received)
-        rows: list[list[Cell]] = []
-        totals = Counter[str]()
-        members_in: Counter[str] = Counter(members.values())
-        for region in REGIONS:
-            in_region = received.in_region(region)
-            validated = [row for row in in_region if row.state == State.VALIDATED]
-            late = [row for row in in_region if row.late]
-            dna = sum(1 for iso3 in authorities if members.get(iso3) == region)
-            values = {
-                "members": members_in.get(region, 0),
-                "dna": dna,
-                "received": len(in_region),
-                "validated": len(validated),
-                "late": len(late),
-            }
-            totals.update(values)
-            rows.append(
-                [
-                    Cell(self.region_name(region), header=True),
-                    Cell(values["members"]),
-                    count_cell(dna, values["members"]),
-                    count_cell(len(in_region), values["members"], drill={"region": region}),
-                    count_cell(
-                        len(validated),
-                        values["members"],
-                        drill={"region": region, "state": State.VALIDATED},
-                    ),
-                    count_cell(len(late), drill={"region": region, "late": "1"}),
-                ]
-            )
-        footer = [
-            [
-                Cell(_("All regions"), header=True),
-                Cell(totals["members"]),
-                count_cell(totals["dna"], totals["members"]),
-                count_cell(totals["received"], totals["members"], drill={}),
-                count_cell(
-                    totals["validated"], totals["members"], drill={"state": State.VALIDATED}
-                ),
-                count_cell(totals["late"], drill={"late": "1"}),
-            ]
-        ]
-        by_region = AnalysisTable(
-            identifier="round.reports_by_region",
-            title=_(
-                "Member States, designated national authorities and national reports "
-                "received, by WHO region"
             ),
-            columns=[
-                Column("region", _("WHO region"), numeric=False),
-                Column("members", _("Member States")),
-                Column("dna", _("With a designated national authority")),
-                Column("received", _("National reports received")),
-                Column("validated", _("Validated")),
-                Column("late", _("Received late")),
-            ],
-            rows=rows,
-            footer=footer,
-            source=source,
-            notes=[
-                _(
-                    "Shares are of the Member States of the region as of the deadline; the "
-                    "designated national authorities are those of the register today."
-                )
-            ],
-        )
-        blocks.append(TableBlock(by_region, received.filters.query()))
-        chart_rows = [
-            [
-                Cell(self.region_name(region), header=True),
-                Cell(len(received.in_region(region)), drill={"region": region}),
-            ]
-            for region in REGIONS
+            TableBlock(completeness.table(), base, COMPLETENESS, listed={"status": MEMBER_STATES}),
+            FigureBlock(self.world_map, base, COMPLETENESS),
         ]
-        data = AnalysisTable(
-            identifier="round.reports_by_region.figure.data",
-            title=_("National reports received, by WHO region"),
-            columns=[
-                Column("region", _("WHO region"), numeric=False),
-                Column("received", _("National reports received")),
-            ],
-            rows=chart_rows,
-            source=source,
-        )
-        svg = bars(
-            _("National reports received, by WHO region"),
-            [
-                (self.region_name(region), Decimal(len(received.in_region(region))))
-                for region in REGIONS
-            ],
-            rtl=self.rtl,
-        )
-        blocks.append(
-            FigureBlock(
-                AnalysisFigure(
-                    identifier="round.reports_by_region.figure",
-                    title=_("National reports received, by WHO region"),
-                    svg=str(svg),
-                    table=data,
-                ),
-                received.filters.query(),
-            )
-        )
-        return blocks
 
-    def history_table(
-        self, received: Selection | None, stakeholder: Selection | None
-    ) -> AnalysisTable:
-        """This round and the previous ones side by side: designated national authorities,
-        national reports (by region where the database has them), stakeholder reports. This
-        round's figures are those of its selections."""
-        rounds = list(Round.objects.filter(number__lte=self.round.number).order_by("number"))
-        instruments: dict[int, list[RoundInstrument]] = defaultdict(list)
-        for ri in RoundInstrument.objects.filter(round__in=rounds).select_related(
-            "round", "instrument_version__instrument"
-        ):
-            instruments[ri.round_id].append(ri)
-        rows: list[list[Cell]] = []
-        for round_ in rounds:
-            if round_.is_demo and round_.pk != self.round.pk:
-                continue
-            national_ri = next(
-                (
-                    ri
-                    for ri in instruments.get(round_.pk, [])
-                    if ri.instrument_version.instrument.kind == Instrument.Kind.NATIONAL
-                ),
-                None,
+    def texts_paragraph(self, texts: Sequence[AnalysableQuestion]) -> Paragraph:
+        return Paragraph.of(
+            ngettext(
+                "%(count)s question is answered in free text, read with the text search of "
+                "the analysis (passages the analysts chose are quoted): %(questions)s.",
+                "%(count)s questions are answered in free text, read with the text search of "
+                "the analysis (passages the analysts chose are quoted): %(questions)s.",
+                len(texts),
             )
-            stakeholder_ri = next(
-                (
-                    ri
-                    for ri in instruments.get(round_.pk, [])
-                    if ri.instrument_version.instrument.kind == Instrument.Kind.STAKEHOLDER
-                ),
-                None,
-            )
-            by_region: dict[str, int | None] = dict.fromkeys(REGIONS)
-            national_count: int | None = round_.national_reports_count
-            if national_ri is not None:
-                chosen = (
-                    received
-                    if received is not None and round_.pk == self.round.pk
-                    else selection_for(
-                        AnalysisFilters(round_instrument=national_ri, states=RECEIVED_STATES)
-                    )
-                )
-                if chosen.reports or national_count is None:
-                    national_count = len(chosen.reports)
-                    by_region = {region: len(chosen.in_region(region)) for region in REGIONS}
-            stakeholder_count: int | None = None
-            if stakeholder_ri is not None:
-                stakeholder_count = len(
-                    (
-                        stakeholder
-                        if stakeholder is not None and round_.pk == self.round.pk
-                        else selection_for(AnalysisFilters(round_instrument=stakeholder_ri))
-                    ).reports
-                )
-            authorities: int | None = round_.designated_authorities
-            if round_.pk == self.round.pk and authorities is None:
-                authorities = self.authorities
-            rows.append(
-                [
-                    Cell(round_.title, header=True),
-                    Cell(str(round_.year)),
-                    Cell(authorities),
-                    Cell(national_count),
-                    *(Cell(by_region[region]) for region in REGIONS),
-                    Cell(stakeholder_count),
-                ]
-            )
-        source = (
-            Source.of(received)
-            if received is not None
-            else Source(self.round.title, "", "", "", timezone.now(), 0)
+            % {"count": len(texts), "questions": "; ".join(f"“{q.label}”" for q in texts)}
         )
-        return AnalysisTable(
-            identifier="round.history",
-            title=_("Designated national authorities and reports received, by round"),
-            columns=[
-                Column("round", _("Round"), numeric=False),
-                Column("year", _("Year"), numeric=False),
-                Column("dna", _("Designated national authorities")),
-                Column("national", _("National reports")),
-                *(Column(region.lower(), region) for region in REGIONS),
-                Column("stakeholder", _("Stakeholder reports")),
-            ],
-            rows=rows,
-            source=source,
-            notes=[
-                _(
-                    "Rounds without reports in the platform show the counts published at the "
-                    "time (“—”: not known); national reports by WHO region as of each round's "
-                    "deadline; the designated national authorities of this round are those of "
-                    "the register today."
-                )
-            ],
+
+    def untabulated_paragraph(self, questions: Sequence[AnalysableQuestion]) -> Paragraph:
+        count = questions_count(questions)
+        return Paragraph.of(
+            ngettext(
+                "%(count)s question is tied to no article of the Code: the analysis pages "
+                "tabulate it.",
+                "%(count)s questions are tied to no article of the Code: the analysis pages "
+                "tabulate them.",
+                count,
+            )
+            % {"count": count}
         )
+
+    @staticmethod
+    def blocks_of(base: dict[str, Any], items: Iterable[Table]) -> list[Block]:
+        return [
+            FigureBlock(item, base) if isinstance(item, AnalysisFigure) else TableBlock(item, base)
+            for item in items
+        ]
+
+    def article_blocks(
+        self,
+        selection: Selection,
+        questions: Sequence[AnalysableQuestion],
+        observed: Observed,
+        language: str,
+        annexed: Annexed,
+    ) -> list[Block]:
+        """The tables of an article's questions (those for the annex kept aside) and the
+        line naming its free-text questions."""
+        found = article_tables(selection, questions, language=language, observed=observed)
+        annexed.tables.extend(found.annex)
+        blocks = self.blocks_of(selection.filters.query(), found.body)
+        if found.texts:
+            blocks.append(self.texts_paragraph(found.texts))
+        return blocks
 
     def articles(self, national: Selection) -> None:
         assert self.national is not None
         form = self.national.instrument_version.form
         language = self.form_language(form)
-        grouped = questions_by_article(form)
-        numbers = sorted(n for n in grouped if n is not None)
+        grouped = questions_by_article(form, language=language)
+        quoted = quotes(self.national, selection=national)
         known = {a.number: a for a in CodeArticle.objects.order_by("number")}
-        wanted = sorted({*numbers, DATA_ARTICLES[0]} & set(known))
+        wanted = sorted(
+            {*(n for n in [*grouped, *quoted] if n is not None), DATA_ARTICLES[0]} & set(known)
+        )
+        observed = Observed(national)
+        observed.read(tabulated(q for number in wanted for q in grouped.get(number, [])))
+        annexed = Annexed(self.national, national.filters.query())
+        self.annexed.append(annexed)
         instrument = self.national.instrument_version.instrument.title
         for number in wanted:
             article = known[number]
@@ -762,10 +704,10 @@ class _Builder:
             questions = grouped.get(number, [])
             if questions:
                 counted, note = self.count(
-                    national.reports,
-                    national.filters,
+                    national,
                     _("Validated national reports of %(round)s.") % {"round": self.round.title},
                 )
+                asked = questions_count(questions)
                 section.blocks.append(
                     Paragraph.of(
                         ngettext(
@@ -773,47 +715,43 @@ class _Builder:
                             "The tables count the ",
                             "%(count)s questions of the %(instrument)s concern this article. "
                             "The tables count the ",
-                            len(questions),
+                            asked,
                         )
-                        % {"count": len(questions), "instrument": instrument},
+                        % {"count": asked, "instrument": instrument},
                         counted,
                         " ",
                         _("validated national reports."),
                         note,
                     )
                 )
-                section.blocks.extend(self.blocks_of(national, questions, language))
-            quotes = article_quotes(self.national, number)
-            if quotes:
+                section.blocks.extend(
+                    self.article_blocks(national, questions, observed, language, annexed)
+                )
+            chosen = quote_blocks(quoted.get(number, []))
+            if chosen:
                 self.sections.append(
                     Section(
                         _("From the national reports"),
                         2,
-                        list(quotes),
+                        list(chosen),
                         identifier=f"article-{number}-quotes",
                     )
                 )
             if number == DATA_ARTICLES[0]:
                 self.migration_section()
         rest = grouped.get(None, [])
-        if rest:
-            section = Section(
-                _("Questions not tied to an article of the Code"), 1, identifier="other-questions"
+        chosen = quote_blocks(quoted.get(None, []))
+        if rest or chosen:
+            blocks: list[Block] = [self.untabulated_paragraph(rest)] if rest else []
+            blocks.extend(chosen)
+            self.sections.append(
+                Section(
+                    _("Questions not tied to an article of the Code"),
+                    1,
+                    blocks,
+                    identifier="other-questions",
+                )
             )
-            section.blocks.extend(self.blocks_of(national, rest, language))
-            self.sections.append(section)
-
-    def blocks_of(
-        self, selection: Selection, questions: Sequence[Question], language: str
-    ) -> list[Block]:
-        base = selection.filters.query()
-        blocks: list[Block] = []
-        for item in article_tables(selection, questions, language=language):
-            if isinstance(item, AnalysisFigure):
-                blocks.append(FigureBlock(item, base))
-            else:
-                blocks.append(TableBlock(item, base))
-        return blocks
 
     def migration_section(self) -> None:
         section = Section(
@@ -848,18 +786,17 @@ class _Builder:
         )
         section.blocks.extend(migration.blocks(self.countries, rtl=self.rtl))
 
-    def stakeholders(self, selection: Selection) -> None:
+    def stakeholders(self, selection: Selection, contribution: StakeholderCompleteness) -> None:
         assert self.stakeholder is not None
         form = self.stakeholder.instrument_version.form
         language = self.form_language(form)
         section = Section(_("The stakeholders' contribution"), 1, identifier="stakeholders")
         self.sections.append(section)
-        counted, note = self.count(
-            selection.reports,
-            selection.filters,
+        counted, note = self.contribution(
+            contribution,
             _("Stakeholder reports submitted to %(round)s.") % {"round": self.round.title},
         )
-        named = sum(1 for row in selection.reports if row.publish_name)
+        named = sum(1 for row in contribution.counted if row.publish_name)
         section.blocks.append(
             Paragraph.of(
                 counted,
@@ -870,185 +807,112 @@ class _Builder:
                 " ",
                 _(
                     "%(named)s of the entities agreed that their name be published; the others "
-                    "are quoted by their category only."
+                    "are quoted without it."
                 )
-                % {"named": named},
+                % {"named": f"{named:,}"},
             )
         )
-        categories = self.categories(form, language)
-        base = selection.filters.query()
-        source = Source.of(selection)
-        total = len(selection.reports)
-        by_category = Counter(row.category for row in selection.reports)
-        rows = [
-            [
-                Cell(label, header=True),
-                count_cell(by_category.get(name, 0), total, drill={"category": name}),
-            ]
-            for name, label in categories.items()
-        ]
-        unknown = sum(n for name, n in by_category.items() if name not in categories)
-        if unknown:
-            rows.append([Cell(_("Not given"), header=True), count_cell(unknown, total)])
-        category_table = AnalysisTable(
-            identifier=f"{self.stakeholder.instrument_version.instrument.code}.category",
-            title=_("Stakeholder reports by category of the reporting entity"),
-            columns=[
-                Column("category", _("Category"), numeric=False),
-                Column("reports", _("Reports")),
-            ],
-            rows=rows,
-            footer=[[Cell(_("All categories"), header=True), Cell(total, drill={})]],
-            source=source,
+        base = contribution.filters.query()
+        categories = contribution.category_table()
+        section.blocks.append(
+            TableBlock(categories, base, COMPLETENESS, listed={"status": COUNTED})
         )
-        section.blocks.append(TableBlock(category_table, base))
-        if categories:
+        if categories.rows:
             section.blocks.append(
                 FigureBlock(
                     AnalysisFigure(
-                        identifier=f"{category_table.identifier}.figure",
-                        title=category_table.title,
+                        identifier=f"{categories.identifier}.figure",
+                        title=categories.title,
                         svg=bars(
-                            category_table.title,
+                            categories.title,
                             [
-                                (label, Decimal(by_category.get(name, 0)))
-                                for name, label in categories.items()
+                                (row[0].shown, Decimal(str(row[1].value or 0)))
+                                for row in categories.rows
                             ],
                             rtl=self.rtl,
                         ),
-                        table=category_table,
+                        table=categories,
                     ),
                     base,
+                    COMPLETENESS,
                 )
             )
-        region_rows = [
-            [
-                Cell(self.region_name(region), header=True),
-                count_cell(len(selection.in_region(region)), total, drill={"region": region}),
-            ]
-            for region in REGIONS
-        ]
-        nowhere = sum(1 for row in selection.reports if not row.regions)
-        region_rows.append([Cell(_("No country given"), header=True), count_cell(nowhere, total)])
         section.blocks.append(
-            TableBlock(
-                AnalysisTable(
-                    identifier=f"{self.stakeholder.instrument_version.instrument.code}.region",
-                    title=_("Stakeholder reports by WHO region of the countries they concern"),
-                    columns=[
-                        Column("region", _("WHO region"), numeric=False),
-                        Column("reports", _("Reports")),
-                    ],
-                    rows=region_rows,
-                    footer=[[Cell(_("All reports"), header=True), Cell(total, drill={})]],
-                    source=source,
-                    notes=[_("A report concerning countries of several regions counts in each.")],
-                ),
-                base,
-            )
+            TableBlock(contribution.region_table(), base, COMPLETENESS, listed={"status": COUNTED})
         )
-        grouped = questions_by_article(form)
+        grouped = questions_by_article(form, language=language)
+        quoted = quotes(self.stakeholder, selection=selection)
         known = {
             a.number: a
             for a in CodeArticle.objects.filter(
-                number__in=[n for n in grouped if n is not None]
+                number__in=[n for n in [*grouped, *quoted] if n is not None]
             ).order_by("number")
         }
+        observed = Observed(selection)
+        observed.read(tabulated(q for number in known for q in grouped.get(number, [])))
+        annexed = Annexed(self.stakeholder, selection.filters.query())
+        self.annexed.append(annexed)
         for number, article in known.items():
-            blocks = self.blocks_of(selection, grouped[number], language)
-            blocks.extend(article_quotes(self.stakeholder, number))
+            questions = grouped.get(number, [])
+            blocks = (
+                self.article_blocks(selection, questions, observed, language, annexed)
+                if questions
+                else []
+            )
+            blocks.extend(quote_blocks(quoted.get(number, [])))
             self.sections.append(
                 Section(
                     _("Article %(number)s. %(title)s")
                     % {"number": number, "title": article.title(self.language)},
                     2,
-                    blocks
-                    or [
-                        Paragraph.of(
-                            ngettext(
-                                "%(count)s question concerns this article; its answers are "
-                                "read in the text analysis.",
-                                "%(count)s questions concern this article; their answers are "
-                                "read in the text analysis.",
-                                len(grouped[number]),
-                            )
-                            % {"count": len(grouped[number])}
-                        )
-                    ],
+                    blocks,
                     identifier=f"stakeholders-article-{number}",
                 )
             )
         rest = grouped.get(None, [])
-        if rest:
-            blocks = self.blocks_of(selection, rest, language)
-            blocks.extend(article_quotes(self.stakeholder, None))
-            if blocks:
-                self.sections.append(
-                    Section(
-                        _("Other questions"), 2, blocks, identifier="stakeholders-other-questions"
-                    )
-                )
+        chosen = quote_blocks(quoted.get(None, []))
+        if rest or chosen:
+            blocks = [self.untabulated_paragraph(rest)] if rest else []
+            blocks.extend(chosen)
+            self.sections.append(
+                Section(_("Other questions"), 2, blocks, identifier="stakeholders-other-questions")
+            )
 
-    def categories(self, form: Form, language: str) -> dict[str, str]:
-        name = form.report_fields().get("stakeholder_category")
-        question = form.questions().get(name) if name else None
-        if question is None:
-            return {}
-        return {
-            choice.name: choice.label.get(language)
-            or choice.label.get(form.default_language)
-            or choice.name
-            for choice in form.choices.get(question.list_name, [])
-        }
-
-    def annex_section(self, received: Selection | None) -> None:
+    def annex_section(self, completeness: Completeness | None) -> None:
         annex = Section(_("Annex"), 1, identifier="annex")
         self.annex.append(annex)
         annex.blocks.append(
             Paragraph.of(
                 _(
-                    "The national reports received, from which every national figure of this "
-                    "report is counted, and the data of every figure. Each table has a companion "
-                    "CSV file named after its identifier."
+                    "The Member States and the status of their national reports, from which "
+                    "every national figure of this report is counted; the tables of the "
+                    "questions that the text leaves out; the data of every figure. Each table "
+                    "has a companion CSV file named after its identifier."
                 )
             )
         )
-        if received is None:
-            return
-        states = dict(State.choices)
-        rows = [
-            [
-                Cell(self.countries.get(row.member_state, row.member_state), header=True),
-                Cell(", ".join(sorted(row.regions))),
-                Cell(row.reference),
-                Cell(str(states.get(row.state, row.state))),
-                Cell(self.date(row.submitted_at)),
-                Cell(_("yes") if row.late else ""),
-            ]
-            for row in sorted(
-                received.reports,
-                key=lambda r: self.countries.get(r.member_state, r.member_state),
+        if self.world_map is not None and completeness is not None:
+            # The data of the map: every Member State with the status of its report.
+            annex.blocks.append(
+                TableBlock(
+                    self.world_map.table,
+                    completeness.filters.query(),
+                    COMPLETENESS,
+                    listed={"status": MEMBER_STATES},
+                )
             )
-        ]
-        annex.blocks.append(
-            TableBlock(
-                AnalysisTable(
-                    identifier="annex.national_reports",
-                    title=_("National reports received"),
-                    columns=[
-                        Column("country", _("Member State"), numeric=False),
-                        Column("region", _("WHO region"), numeric=False),
-                        Column("reference", _("Reference"), numeric=False),
-                        Column("state", _("State"), numeric=False),
-                        Column("submitted", _("Submitted"), numeric=False),
-                        Column("late", _("Late"), numeric=False),
-                    ],
-                    rows=rows,
-                    source=Source.of(received),
-                ),
-                received.filters.query(),
+        for annexed in self.annexed:
+            if not annexed.tables:
+                continue
+            instrument = annexed.round_instrument.instrument_version.instrument
+            self.annex.append(
+                Section(
+                    _("Further tables: %(instrument)s") % {"instrument": instrument.title},
+                    2,
+                    self.blocks_of(annexed.base, annexed.tables),
+                    identifier=f"annex-{instrument.code}",
+                )
             )
-        )
 
 
 # -- migration figures -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ cannot disagree).
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -216,36 +217,79 @@ def _answered(value: AnswerValue) -> bool:
 def observations(selection: Selection, name: str) -> list[Observation]:
     """Every place in the selection's reports where the form's rules show `name` (its
     answer, or None), in report order. Hidden answers are not there: the rules hide them."""
-    if not selection.reports:
-        return []
-    chosen = selection.by_id()
-    return [
-        Observation(chosen[report_id], row, value)
-        for report_id, row, value in _shown(selection, name)
-        if report_id in chosen
-    ]
+    return observations_of(selection, [name])[name]
 
 
-def _shown(selection: Selection, name: str) -> list[tuple[int, str, AnswerValue]]:
-    """(report, row, answer) wherever the rules show `name` in the reports of the selection's
-    states; kept in the cache while the round instrument's answers stay as they are."""
+def observations_of(selection: Selection, names: Sequence[str]) -> dict[str, list[Observation]]:
+    """`observations` of several questions, read together: one pass over the answers of the
+    questions in the same repeat (those outside repeats together), so that the rules are
+    evaluated once per report for all of them — the same observations as one by one."""
+    found: dict[str, list[Observation]] = {name: [] for name in names}
+    if not selection.reports or not names:
+        return found
     round_instrument = selection.filters.round_instrument
-    states = sorted(selection.filters.chosen_states)
-    key = f"analysis:shown:{answers_version(round_instrument)}:{name}:{','.join(states)}"
-    found: list[tuple[int, str, AnswerValue]] | None = cache.get(key)
+    paths = round_instrument.instrument_version.form.repeat_path()
+    together: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for name in dict.fromkeys(names):
+        together[tuple(paths.get(name, ()))].append(name)
+    chosen = selection.by_id()
+    for asked in together.values():
+        for report_id, row, shown in _shown(selection, asked):
+            report = chosen.get(report_id)
+            if report is None:
+                continue
+            for name, value in shown:
+                found[name].append(Observation(report, row, value))
+    return found
+
+
+Shown = list[tuple[int, str, list[tuple[str, AnswerValue]]]]
+
+
+def _shown(selection: Selection, asked: list[str]) -> Shown:
+    """(report, row, [(question, answer)…]) wherever the rules show some of `asked` (questions
+    of one repeat, or outside repeats) in every report of the round instrument, whatever its
+    state: kept in the cache while the round instrument's answers stay as they are
+    (`answers_version`); a report's state may change without its answers (a validation), so
+    the state is the selection's to apply, never the cache's."""
+    round_instrument = selection.filters.round_instrument
+    key = f"analysis:shown:{answers_version(round_instrument)}:{','.join(asked)}"
+    if len(key) > 240:  # the cache's keys are bounded: a long list of questions by digest
+        key = f"analysis:shown:{hashlib.sha256(key.encode()).hexdigest()}"
+    found: Shown | None = cache.get(key)
     if found is not None:
         return found
-    # The selection decides which reports count; the query only narrows by state, the rest
-    # (region, safeguards, language, country) is the selection's own list.
-    reports = round_reports(round_instrument).filter(state__in=states)
     found = []
-    for line in answers_table(round_instrument, [name], reports=reports, hidden=True):
+    for line in answers_table(
+        round_instrument, asked, reports=round_reports(round_instrument), hidden=True
+    ):
         hidden = line.get("hidden")
-        if isinstance(hidden, list) and name in hidden:
-            continue
-        found.append((int(str(line["report"])), str(line["row"]), line[name]))
+        hidden_here = set(hidden) if isinstance(hidden, list) and hidden else set()
+        shown = [(name, line[name]) for name in asked if name not in hidden_here]
+        if shown:
+            found.append((int(str(line["report"])), str(line["row"]), shown))
     cache.set(key, found, settings.ANALYSIS_CACHE_SECONDS)
     return found
+    return found
+
+
+class Observed:
+    """The observations of a selection's questions, each read once: `read` several in one
+    pass (`observations_of`) before tabulating them; a question not read yet is read alone."""
+
+    def __init__(self, selection: Selection) -> None:
+        self.selection = selection
+        self._found: dict[str, list[Observation]] = {}
+
+    def read(self, names: Iterable[str]) -> None:
+        wanted = [name for name in dict.fromkeys(names) if name not in self._found]
+        if wanted:
+            self._found.update(observations_of(self.selection, wanted))
+
+    def __call__(self, name: str) -> list[Observation]:
+        if name not in self._found:
+            self.read([name])
+        return self._found[name]
 
 
 # -- keys: what an observation counts under -----------------------------------------------------
@@ -958,7 +1002,9 @@ def _missing_table(context: Context, found: Sequence[Observation]) -> AnalysisTa
     )
 
 
-def group_table(selection: Selection, name: str, *, language: str) -> AnalysisTable:
+def group_table(
+    selection: Selection, name: str, *, language: str, observed: Observed | None = None
+) -> AnalysisTable:
     """A group of numeric questions together: one row per question (countries or reports
     with a value, sum, median, min, max, no answer)."""
     form = selection.filters.round_instrument.instrument_version.form
@@ -967,9 +1013,11 @@ def group_table(selection: Selection, name: str, *, language: str) -> AnalysisTa
     if not members:
         raise NotAnalysable(name)
     context = _context(selection, form, group, language)
+    observed = observed or Observed(selection)
+    observed.read(question.name for question in members)
     rows = []
     for question in members:
-        found = observations(selection, question.name)
+        found = observed(question.name)
         values, missing = _numbers_by(found, TOTAL)
 
         def drill(value: str, question: Question = question) -> dict[str, str]:
@@ -1018,7 +1066,7 @@ def active_years(start: AnswerValue, end: AnswerValue, until: int) -> range:
     return range(int(first), (int(last) if last else until) + 1)
 
 
-def _date_tables(context: Context, found: list[Observation]) -> list[Table]:
+def _date_tables(context: Context, found: list[Observation], observed: Observed) -> list[Table]:
     question = context.question
     counted = tally(found, lambda o: keys_of(question, o.value), distinct=bool(context.repeat))
     years = sorted(k for k in counted.keys if k != NONE)
@@ -1045,11 +1093,19 @@ def _date_tables(context: Context, found: list[Observation]) -> list[Table]:
     ]
     partner = _date_partner(context)
     if partner is not None:
-        tables.append(coverage_table(context.selection, partner, language=context.language))
+        tables.append(
+            coverage_table(context.selection, partner, language=context.language, observed=observed)
+        )
     return tables
 
 
-def coverage_table(selection: Selection, dates: tuple[str, str], *, language: str) -> AnalysisTable:
+def coverage_table(
+    selection: Selection,
+    dates: tuple[str, str],
+    *,
+    language: str,
+    observed: Observed | None = None,
+) -> AnalysisTable:
     """The rows of a repeat active in each year, from a start date to an end date (to the
     deadline's year when there is no end), by WHO region."""
     form = selection.filters.round_instrument.instrument_version.form
@@ -1057,9 +1113,11 @@ def coverage_table(selection: Selection, dates: tuple[str, str], *, language: st
     start_question = form.questions()[start_name]
     context = _context(selection, form, start_question, language)
     until = selection.deadline.year
-    ends = {(o.report.id, o.row): o.value for o in observations(selection, end_name)}
+    observed = observed or Observed(selection)
+    observed.read(dates)
+    ends = {(o.report.id, o.row): o.value for o in observed(end_name)}
     counted = Tally(distinct=True)
-    for observation in observations(selection, start_name):
+    for observation in observed(start_name):
         years = active_years(
             observation.value, ends.get((observation.report.id, observation.row)), until
         )
@@ -1182,15 +1240,20 @@ def _context(selection: Selection, form: Form, question: Question, language: str
     return Context(selection, form, question, language, path[-1] if path else "")
 
 
-def question_tables(selection: Selection, name: str, *, language: str) -> list[Table]:
+def question_tables(
+    selection: Selection, name: str, *, language: str, observed: Observed | None = None
+) -> list[Table]:
     """The tables and figures of one question (or group of numeric questions), chosen by its
-    kind; NotAnalysable for a question that does not exist or cannot be tabulated."""
+    kind; NotAnalysable for a question that does not exist or cannot be tabulated. Several
+    questions of a selection tabulated one after the other share `observed` (read together
+    beforehand with `Observed.read`)."""
     form = selection.filters.round_instrument.instrument_version.form
     question = analysable(form, name)
+    observed = observed or Observed(selection)
     if question.kind == "group":
-        return [group_table(selection, name, language=language)]
+        return [group_table(selection, name, language=language, observed=observed)]
     context = _context(selection, form, question, language)
-    found = observations(selection, name)
+    found = observed(name)
     tables: list[Table]
     if question.kind in SELECTS:
         tables = _select_tables(context, found)
@@ -1198,9 +1261,9 @@ def question_tables(selection: Selection, name: str, *, language: str) -> list[T
         tables = _numeric_tables(context, found)
         parent = form.parents().get(name)
         if parent is not None and numeric_members(parent):
-            tables.append(group_table(selection, parent.name, language=language))
+            tables.append(group_table(selection, parent.name, language=language, observed=observed))
     elif question.kind == "date":
-        tables = _date_tables(context, found)
+        tables = _date_tables(context, found, observed)
     elif question.kind == "repeat":
         tables = _repeat_tables(context, found)
     else:

@@ -31,40 +31,50 @@ from codemonitor.analysis.round_report import (
 from codemonitor.analysis.tables import AnalysisTable
 from codemonitor.backoffice.analysis import no_rounds, table_csv
 from codemonitor.core.languages import BY_CODE, LANGUAGES
-from codemonitor.core.links import ANALYSIS_REPORT_CSV, ANALYSIS_REPORT_LIST, link_register
+from codemonitor.core.links import (
+    ANALYSIS_COMPLETENESS_LIST,
+    ANALYSIS_REPORT_CSV,
+    ANALYSIS_REPORT_LIST,
+    link,
+    link_register,
+)
 from codemonitor.reporting.models import Round
-
-# The list of the reports behind a number, under the analysis pages (`?` + the filters).
-REPORT_LIST = "reports/"
 
 
 def analysis_links_register() -> None:
-    """Tell the domain where the generated report's links go (for `manage.py round_report`)."""
+    """Tell the domain where the generated report's links go (for `manage.py round_report`):
+    the tabulation's list of the reports behind a number, the completeness' list behind a
+    figure, and a table's CSV."""
 
     def report_list(querystring: str) -> str:
-        return f"{reverse('backoffice:analysis')}{REPORT_LIST}?{querystring}"
+        return f"{reverse('backoffice:analysis_reports')}?{querystring}"
+
+    def completeness_list(querystring: str) -> str:
+        return f"{reverse('backoffice:analysis_completeness_list')}?{querystring}"
 
     def report_csv(number: int, language: str, identifier: str) -> str:
         query = urlencode({"round": number, "lang": language, "csv": identifier})
         return f"{reverse('backoffice:analysis_report')}?{query}"
 
     link_register(ANALYSIS_REPORT_LIST, report_list)
+    link_register(ANALYSIS_COMPLETENESS_LIST, completeness_list)
     link_register(ANALYSIS_REPORT_CSV, report_csv)
 
 
 def _links(request: HttpRequest, round_: Round, language: str) -> Links:
-    """Absolute addresses: the HTML is a file that leaves the site."""
-    analysis = request.build_absolute_uri(reverse("backoffice:analysis"))
-    page = request.build_absolute_uri(reverse("backoffice:analysis_report"))
+    """Absolute addresses (the HTML is a file that leaves the site), as registered above."""
+    site = request.build_absolute_uri("/")
 
     def reports(query: Query) -> str:
-        return f"{analysis}{REPORT_LIST}?{urlencode(query, doseq=True)}"
+        return link(ANALYSIS_REPORT_LIST, urlencode(query, doseq=True), base_url=site)
+
+    def completeness(query: Query) -> str:
+        return link(ANALYSIS_COMPLETENESS_LIST, urlencode(query, doseq=True), base_url=site)
 
     def csv(table: AnalysisTable) -> str:
-        query = {"round": round_.number, "lang": language, "csv": table.identifier}
-        return f"{page}?{urlencode(query)}"
+        return link(ANALYSIS_REPORT_CSV, round_.number, language, table.identifier, base_url=site)
 
-    return Links(reports=reports, csv=csv)
+    return Links(reports=reports, completeness=completeness, csv=csv)
 
 
 def _choice(request: HttpRequest) -> tuple[Round | None, str, list[str]]:

@@ -20,6 +20,8 @@ NATIONAL_REPORT_SIGN_IN = "national_report.sign_in"  # (report) → sign in, the
 STAKEHOLDER_PRIVATE_LINK = "stakeholder_report.private_link"  # (token) → opens the report
 # -- the generated report of a round (analysis/round_report.py)
 ANALYSIS_REPORT_LIST = "analysis.report_list"  # (querystring) → the reports behind a number
+# (querystring) → the Member States or reports behind a completeness figure
+ANALYSIS_COMPLETENESS_LIST = "analysis.completeness_list"
 ANALYSIS_REPORT_CSV = "analysis.report_csv"  # (round number, language, identifier) → a CSV
 
 

@@ -673,3 +673,25 @@ def test_the_sql_statements_of_a_question_page_do_not_grow_with_the_reports(
     assert len(selection(demo_round, "nri").reports) > counted[0]
     assert len(selection(demo_round, "isri").reports) == counted[1] + len(copies)
     assert after == before
+
+
+def test_a_report_validated_after_a_tabulation_is_counted(demo_round) -> None:
+    """What the cache keeps of a round's answers knows nothing of states: a validation
+    (which changes no answer) counts at once."""
+    from codemonitor.analysis.tabulate import observations
+
+    before = {o.report.id for o in observations(selection(demo_round, "nri"), "code_awareness")}
+    waiting = (
+        Report.objects.filter(
+            round_instrument__round=demo_round, member_state__isnull=False, state="submitted"
+        )
+        .exclude(pk__in=before)
+        .first()
+    )
+    assert waiting is not None
+    Report.objects.filter(pk=waiting.pk).update(state="validated")  # no answer changes
+    after = {o.report.id for o in observations(selection(demo_round, "nri"), "code_awareness")}
+    assert after == before | {waiting.pk}
+    Report.objects.filter(pk=waiting.pk).update(state="returned")
+    again = {o.report.id for o in observations(selection(demo_round, "nri"), "code_awareness")}
+    assert again == before

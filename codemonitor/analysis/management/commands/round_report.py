@@ -5,8 +5,10 @@ table's companion CSV there, which the HTML then links to)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -14,7 +16,12 @@ from codemonitor.analysis.document import Links, Query
 from codemonitor.analysis.round_report import FORMATS, round_report_generate
 from codemonitor.analysis.tables import AnalysisTable
 from codemonitor.core.languages import BY_CODE
-from codemonitor.core.links import ANALYSIS_REPORT_CSV, ANALYSIS_REPORT_LIST, link
+from codemonitor.core.links import (
+    ANALYSIS_COMPLETENESS_LIST,
+    ANALYSIS_REPORT_CSV,
+    ANALYSIS_REPORT_LIST,
+    link,
+)
 from codemonitor.reporting.models import Round
 
 
@@ -76,15 +83,13 @@ class Command(BaseCommand):
         )
 
     def links(self, number: int, language: str, output: Path, csv_dir: Path | None) -> Links:
-        """The lists of reports in the back office (SITE_URL); each table's CSV beside the
-        output when written, else in the back office too."""
-        reports = None
-        if _registered(ANALYSIS_REPORT_LIST, ""):
+        """The lists behind the numbers in the back office (SITE_URL); each table's CSV
+        beside the output when written, else in the back office too."""
 
-            def reports(query: Query) -> str:
-                from urllib.parse import urlencode
-
-                return link(ANALYSIS_REPORT_LIST, urlencode(query, doseq=True))
+        def lister(name: str) -> Callable[[Query], str] | None:
+            if not _registered(name, ""):
+                return None
+            return lambda query: link(name, urlencode(query, doseq=True))
 
         csv = None
         if csv_dir is not None:
@@ -98,4 +103,8 @@ class Command(BaseCommand):
             def csv(table: AnalysisTable) -> str:
                 return link(ANALYSIS_REPORT_CSV, number, language, table.identifier)
 
-        return Links(reports=reports, csv=csv)
+        return Links(
+            reports=lister(ANALYSIS_REPORT_LIST),
+            completeness=lister(ANALYSIS_COMPLETENESS_LIST),
+            csv=csv,
+        )
