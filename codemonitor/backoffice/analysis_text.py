@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,6 +53,7 @@ from codemonitor.backoffice.analysis import (
     no_rounds,
     table_csv,
 )
+from codemonitor.core.text import CONTROL
 from codemonitor.reference.models import CodeArticle
 from codemonitor.reference.names import country_labels
 from codemonitor.reporting.models import Report
@@ -246,13 +247,15 @@ def _add_coding(request: HttpRequest, user: User, answer: CodedAnswer) -> None:
 def analysis_answer(request: HttpRequest, report_id: int, question: str) -> HttpResponse:
     """One text answer in full with its coded passages, and the form to code a passage."""
     user = analyst(request)
+    row = (request.GET.get("row") or "").strip()[:200]
+    if CONTROL.search(question) or CONTROL.search(row):
+        raise Http404  # no question or row is named so (and PostgreSQL cannot store NUL)
     report = get_object_or_404(
         Report.objects.select_related(
             "round_instrument__round", "instrument_version__instrument", "member_state"
         ),
         pk=report_id,
     )
-    row = (request.GET.get("row") or "").strip()[:200]
     here = answer_url(report.pk, question, row)
     problem = ""
     answer: CodedAnswer | None = None
