@@ -377,8 +377,14 @@ def text_search(
 ) -> SearchResults:
     """A page of the text answers that `query` finds among the reports the filters choose
     (every round of the instrument with `all_rounds`), best first."""
+    typed = " ".join(CONTROL.sub(" ", query or "").split())
     query = query_clean(query)
     results = SearchResults(query=query, per_page=per_page)
+    if len(typed) > len(query):
+        results.problems.append(
+            _("Only the first %(count)s characters of the words typed are looked for.")
+            % {"count": QUERY_LIMIT}
+        )
     form = filters.round_instrument.instrument_version.form
     if question:
         known = form.questions().get(question)
