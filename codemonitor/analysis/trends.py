@@ -658,7 +658,14 @@ def _compare(
         personal[report_id][question, row] = value
     numbers = [item.number for item in columns]
     forms = {number: versions[number].form for number in numbers}
-    asked = {number: _comparable(form) for number, form in forms.items()}
+    # A question one version marks personal is personal in every round it is compared in.
+    personal_names = {
+        name for form in forms.values() for name, q in form.questions().items() if q.personal
+    }
+    asked = {
+        number: {name: q for name, q in _comparable(form).items() if name not in personal_names}
+        for number, form in forms.items()
+    }
     seen: dict[str, int] = {}
     for questions in asked.values():
         for name in questions:
