@@ -534,9 +534,17 @@ def _safeguards_note(selection: Selection) -> str:
     }
 
 
-def _unplaced_note(counted: Tally) -> list[str]:
+def _unplaced_note(counted: Tally, *, safeguards: bool = False) -> list[str]:
     if not counted.unplaced:
         return []
+    if safeguards:
+        return [
+            _(
+                "%(count)s reports name no country or region: they count as not concerning a "
+                "country on the list."
+            )
+            % {"count": len(counted.unplaced)}
+        ]
     return [
         _("%(count)s reports name no country or region: they are in the total only.")
         % {"count": len(counted.unplaced)}
@@ -654,7 +662,6 @@ def _select_tables(context: Context, found: list[Observation]) -> list[Table]:
             _("The %(top)s countries named most often are shown one by one.")
             % {"top": TOP_COUNTRIES}
         )
-    notes.extend(_unplaced_note(counted))
 
     def drill_of(key: str, column: str) -> dict[str, str]:
         value = key
@@ -674,7 +681,7 @@ def _select_tables(context: Context, found: list[Observation]) -> list[Table]:
         columns=_region_columns(first),
         by=[*REGIONS, TOTAL],
         drill_of=drill_of,
-        notes=notes,
+        notes=[*notes, *_unplaced_note(counted)],
         others=len(others),
     )
     safeguards = _count_table(
@@ -691,7 +698,11 @@ def _select_tables(context: Context, found: list[Observation]) -> list[Table]:
         columns=_safeguards_columns(first, context.selection),
         by=[ON, OFF, TOTAL],
         drill_of=drill_of,
-        notes=[*notes, _safeguards_note(context.selection)],
+        notes=[
+            *notes,
+            *_unplaced_note(counted, safeguards=True),
+            _safeguards_note(context.selection),
+        ],
         others=len(others),
     )
     tables: list[Table] = [region, _region_figure(context, region, counted, keys), safeguards]
