@@ -29,6 +29,17 @@ DEFAULT_STATES: dict[str, tuple[str, ...]] = {
 SAFEGUARDS_CHOICES = ("on", "off")
 
 
+def whole_number(text: object, *, most: int = 10**12) -> int | None:
+    """A whole number from 0 to `most` written in ASCII digits, else None. Python's
+    `str.isdigit` also takes "²" (which `int` refuses) and other scripts' digits: a query
+    string's number is read here, never with `isdigit` alone."""
+    value = str(text or "").strip()
+    if not value or len(value) > len(str(most)) or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= most else None
+
+
 class FiltersRefused(ValueError):
     """No round or instrument matches: there is nothing to analyse."""
 
@@ -107,7 +118,7 @@ class AnalysisFilters:
         numbers = sorted({ri.round.number for ri in available}, reverse=True)
         number = numbers[0]
         if wanted_round:
-            if wanted_round.isdigit() and int(wanted_round) in numbers:
+            if whole_number(wanted_round) in numbers:
                 number = int(wanted_round)
             else:
                 problems.append(

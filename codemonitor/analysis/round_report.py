@@ -84,7 +84,7 @@ from codemonitor.analysis.document import (
     html_text,
     pdf_bytes,
 )
-from codemonitor.analysis.filters import AnalysisFilters
+from codemonitor.analysis.filters import AnalysisFilters, whole_number
 from codemonitor.analysis.selection import ReportRow, Selection, selection_for
 from codemonitor.analysis.tables import AnalysisFigure, AnalysisTable, Cell, Column, Source
 from codemonitor.analysis.tabulate import (
@@ -266,7 +266,7 @@ def quote_blocks(passages: Iterable[CodedPassage]) -> list[Quote]:
 def article_of(article: str) -> int | None:
     """The article of the Code an article reference names: the part before the dot."""
     head = article.split(".", 1)[0].strip()
-    return int(head) if head.isdigit() else None
+    return whole_number(head)
 
 
 def questions_by_article(

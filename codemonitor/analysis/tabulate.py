@@ -41,6 +41,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from codemonitor.analysis import charts
+from codemonitor.analysis.filters import whole_number
 from codemonitor.analysis.selection import ReportRow, Selection, answers_version
 from codemonitor.analysis.tables import (
     AnalysisFigure,
@@ -1329,7 +1330,7 @@ class Drill:
             safeguards=tuple(s.lower() for s in every("safeguards")),
             pair=first("pair"),
             active=first("active"),
-            top=int(top) if top.isdigit() and 0 < int(top) <= 500 else TOP_COUNTRIES,
+            top=whole_number(top, most=500) or TOP_COUNTRIES,
         )
 
 
@@ -1363,11 +1364,12 @@ def drill_reports(selection: Selection, drill: Drill) -> list[ReportRow]:
         until = selection.deadline.year
         ends = {(o.report.id, o.row): o.value for o in observations(selection, partner[1])}
         starts = found if question.name == partner[0] else observations(selection, partner[0])
+        year = whole_number(drill.active, most=9999)
         active = {
             o.report.id
             for o in starts
-            if drill.active.isdigit()
-            and int(drill.active) in active_years(o.value, ends.get((o.report.id, o.row)), until)
+            if year is not None
+            and year in active_years(o.value, ends.get((o.report.id, o.row)), until)
         }
         matches = lambda o: o.report.id in active  # noqa: E731
     elif drill.value == OTHERS:

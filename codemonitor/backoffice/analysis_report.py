@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from codemonitor.accounts.access import secretariat_required, secretariat_user
 from codemonitor.analysis.document import Links, Query
-from codemonitor.analysis.filters import round_instruments
+from codemonitor.analysis.filters import round_instruments, whole_number
 from codemonitor.analysis.round_report import (
     FORMATS,
     FormatRefused,
@@ -90,7 +90,7 @@ def _choice(request: HttpRequest) -> tuple[Round | None, str, list[str]]:
     chosen = rounds[max(rounds)]
     wanted = request.GET.get("round", "").strip()[:10]
     if wanted:
-        if wanted.isdigit() and int(wanted) in rounds:
+        if whole_number(wanted) in rounds:
             chosen = rounds[int(wanted)]
         else:
             problems.append(

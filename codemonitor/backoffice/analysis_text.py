@@ -41,7 +41,7 @@ from codemonitor.analysis.coding import (
     coding_remove,
     coding_update,
 )
-from codemonitor.analysis.filters import AnalysisFilters
+from codemonitor.analysis.filters import AnalysisFilters, whole_number
 from codemonitor.analysis.models import Code, Coding
 from codemonitor.analysis.search import text_search
 from codemonitor.analysis.selection import selection_for
@@ -62,8 +62,7 @@ TRUE = {"1", "on", "true", "yes"}
 
 
 def _page_number(request: HttpRequest) -> int:
-    value = request.GET.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    return whole_number(request.GET.get("page", "1"), most=99_999) or 1
 
 
 def _hidden(filters: AnalysisFilters, **extra: str) -> list[tuple[str, str]]:
@@ -192,8 +191,7 @@ def _locate(text: str, passage: str) -> tuple[int, int] | None:
 
 
 def _int(value: str) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 9 else None
+    return whole_number(value, most=99_999_999)
 
 
 def _code_of(request: HttpRequest, report: Report) -> Code:
