@@ -13,12 +13,13 @@
   var end = document.getElementById("c-end");
   var whole = document.getElementById("c-whole");
 
-  // The number of characters of the answer before (node, offset).
+  // The number of characters of the answer before (node, offset), counted as the server
+  // counts them (code points: an emoji is one character, two UTF-16 units in a JS string).
   function offsetOf(node, offset) {
     var range = document.createRange();
     range.setStart(answer, 0);
     range.setEnd(node, offset);
-    return range.toString().length;
+    return Array.from(range.toString()).length;
   }
 
   function selected() {
@@ -35,7 +36,7 @@
     if (last <= first) {
       return;
     }
-    passage.value = answer.textContent.slice(first, last);
+    passage.value = Array.from(answer.textContent).slice(first, last).join("");
     start.value = String(first);
     end.value = String(last);
     whole.checked = false;
