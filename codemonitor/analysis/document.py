@@ -612,6 +612,14 @@ FOOTNOTE_TEXT_STYLE = "Footnote Text"
 FOOTNOTE_REFERENCE_STYLE = "Footnote Reference"
 HYPERLINK_STYLE = "Hyperlink"
 IDENTIFIER_STYLE = "Identifier"
+# What XML 1.0 (a Word document) cannot hold: control characters (answers refuse them), lone
+# surrogates, and U+FFFE and U+FFFF, which an answer may contain.
+XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text a Word document can hold: what XML cannot, as U+FFFD (the replacement mark)."""
+    return XML_UNSAFE.sub("\ufffd", text)
 
 
 class _Docx:
@@ -689,13 +697,13 @@ class _Docx:
 
     def styled(self, style: str, text: str = "") -> Any:
         """A new paragraph of the body in a paragraph style."""
-        paragraph = self.doc.add_paragraph(text)
+        paragraph = self.doc.add_paragraph(xml_safe(text))
         paragraph._p.style = self.style_id(style)
         return paragraph
 
     # runs
     def _text_run(self, paragraph: Any, text: str, style: str | None = None) -> None:
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(xml_safe(text))
         if style:
             run._r.style = self.style_id(style)
 
@@ -726,7 +734,7 @@ class _Docx:
             run.append(rpr)
         t = OxmlElement("w:t")
         t.set(qn("xml:space"), "preserve")
-        t.text = text
+        t.text = xml_safe(text)
         run.append(t)
         return run
 
@@ -843,7 +851,7 @@ class _Docx:
             return (
                 f'<w:tc><w:tcPr><w:tcW w:w="{size}" w:type="dxa"/></w:tcPr><w:p>'
                 f"{numeric_end if numeric else ''}<w:r>{'<w:rPr><w:b/></w:rPr>' if bold else ''}"
-                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>'
+                f'<w:t xml:space="preserve">{escape(xml_safe(text))}</w:t></w:r></w:p></w:tc>'
             )
 
         lines = [
@@ -976,8 +984,8 @@ class _Docx:
         layout = self.model.layout()
         footnotes = {footnote.number: footnote for footnote in layout.footnotes}
         core = self.doc.core_properties
-        core.title = self.model.title
-        core.subject = self.model.subtitle
+        core.title = xml_safe(self.model.title)
+        core.subject = xml_safe(self.model.subtitle)
         core.language = self.model.language
         core.created = self.model.generated
         self.styled("Title", self.model.title)
