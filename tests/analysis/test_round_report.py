@@ -473,8 +473,7 @@ def test_the_links_of_the_numbers_list_exactly_what_they_count(report, clients) 
     word = docx.Document(io.BytesIO(report["docx"]))
     part = next(rel.target_part for rel in word.part.rels.values() if rel.reltype == FOOTNOTES)
     notes = part.blob.decode()
-    first = counts[0]
-    assert links.of_trace(first.trace).replace("&", "&amp;") in notes
+    assert all(url.replace("&", "&amp;") in notes for url in seen)
     blocks = table_blocks(document)
     for identifier, wanted in (("nri.completeness.region", 6), ("isri.completeness.category", 3)):
         block = blocks[identifier]
@@ -630,7 +629,7 @@ def test_generation_reads_a_bounded_number_of_queries(demo_round) -> None:
     Report.objects.filter(pk__in=moved).update(state="draft")
     with CaptureQueriesContext(connection) as second:
         document = round_report_build(demo_round)
-    assert len(second.captured_queries) == len(first.captured_queries) <= 90
+    assert len(second.captured_queries) == len(first.captured_queries) <= 60
     assert tables_of(document)["isri.completeness.category"].footer[0][1].value == len(
         Report.objects.filter(round_instrument=stakeholder, state__in=list(COUNTING_STATES))
     )
