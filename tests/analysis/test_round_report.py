@@ -210,7 +210,8 @@ def expected_articles(round_instrument) -> set[int]:
 
 
 def docx_table(document, identifier: str) -> list[list[str]]:
-    """The cells of the Word table whose caption ends with the identifier."""
+    """The cells of the Word table whose caption ends with the identifier (a share's sign is
+    kept with it by a no-break space there: read as a space)."""
     body = list(document.element.body.iterchildren())
     for index, element in enumerate(body):
         if element.tag != f"{W}p":
@@ -218,7 +219,10 @@ def docx_table(document, identifier: str) -> list[list[str]]:
         text = "".join(t.text or "" for t in element.iter(f"{W}t"))
         if text.endswith(f"[{identifier}]") and body[index + 1].tag == f"{W}tbl":
             return [
-                ["".join(t.text or "" for t in tc.iter(f"{W}t")) for tc in tr.iter(f"{W}tc")]
+                [
+                    "".join(t.text or "" for t in tc.iter(f"{W}t")).replace("\u00a0", " ")
+                    for tc in tr.iter(f"{W}tc")
+                ]
                 for tr in body[index + 1].iter(f"{W}tr")
             ]
     raise AssertionError(f"no table {identifier} in the Word document")
