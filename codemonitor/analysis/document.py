@@ -454,9 +454,15 @@ def figure_png(figure: AnalysisFigure, width: int = FIGURE_PIXELS) -> bytes | No
 # -- HTML and PDF ------------------------------------------------------------------------------
 
 
+def shown(cell: Cell) -> str:
+    """A cell as the report shows it: a share kept with its sign ("12 (35.3 %)" breaks, if it
+    must, only before the share)."""
+    return cell.shown.replace(" %", "\u00a0%")
+
+
 def _cell(cell: Cell, column: Column | None, href: str) -> dict[str, Any]:
     return {
-        "text": cell.shown,
+        "text": shown(cell),
         "header": cell.header,
         "numeric": bool(column and column.numeric) and not cell.header,
         "href": href,
@@ -839,7 +845,9 @@ class _Docx:
         # The labels' column wider than the figures' (Word and LibreOffice keep these widths).
         columns = tbl.tblGrid.findall(qn("w:gridCol"))
         room = sum(int(col.get(qn("w:w")) or 0) for col in columns) or TEXT_WIDTH
-        first = room if width == 1 else room // 2 if width == 2 else room * 3 // 10
+        # (A wide table, the completeness by region, leaves its figures more room.)
+        share = 5 if width == 2 else 3 if width < 8 else 2
+        first = room if width == 1 else room * share // 10
         rest = (room - first) // max(width - 1, 1)
         widths = [first, *([rest] * (width - 1))]
         for col, size in zip(columns, widths, strict=False):
@@ -876,7 +884,7 @@ class _Docx:
                     index < len(table.columns) and table.columns[index].numeric and not value.header
                 )
                 cells.append(
-                    cell_xml(value.shown, index, bold=value.header or footer, numeric=numeric)
+                    cell_xml(shown(value), index, bold=value.header or footer, numeric=numeric)
                 )
             lines.append("<w:tr>" + "".join(cells) + "</w:tr>")
         tbl.extend(list(parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(lines)}</w:tbl>")))

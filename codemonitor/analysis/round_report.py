@@ -796,7 +796,6 @@ class _Builder:
             contribution,
             _("Stakeholder reports submitted to %(round)s.") % {"round": self.round.title},
         )
-        named = sum(1 for row in contribution.counted if row.publish_name)
         section.blocks.append(
             Paragraph.of(
                 counted,
@@ -806,10 +805,9 @@ class _Builder:
                 note,
                 " ",
                 _(
-                    "%(named)s of the entities agreed that their name be published; the others "
-                    "are quoted without it."
-                )
-                % {"named": f"{named:,}"},
+                    "A passage of a stakeholder report is quoted with the name of its entity "
+                    "only where the entity agreed to its publication."
+                ),
             )
         )
         base = contribution.filters.query()

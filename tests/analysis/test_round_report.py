@@ -211,7 +211,8 @@ def expected_articles(round_instrument) -> set[int]:
 
 
 def docx_table(document, identifier: str) -> list[list[str]]:
-    """The cells of the Word table whose caption ends with the identifier."""
+    """The cells of the Word table whose caption ends with the identifier (a share's sign is
+    kept with it by a no-break space there: read as a space)."""
     body = list(document.element.body.iterchildren())
     for index, element in enumerate(body):
         if element.tag != f"{W}p":
@@ -219,7 +220,10 @@ def docx_table(document, identifier: str) -> list[list[str]]:
         text = "".join(t.text or "" for t in element.iter(f"{W}t"))
         if text.endswith(f"[{identifier}]") and body[index + 1].tag == f"{W}tbl":
             return [
-                ["".join(t.text or "" for t in tc.iter(f"{W}t")) for tc in tr.iter(f"{W}tc")]
+                [
+                    "".join(t.text or "" for t in tc.iter(f"{W}t")).replace("\u00a0", " ")
+                    for tc in tr.iter(f"{W}tc")
+                ]
                 for tr in body[index + 1].iter(f"{W}tr")
             ]
     raise AssertionError(f"no table {identifier} in the Word document")
@@ -474,8 +478,7 @@ def test_the_links_of_the_numbers_list_exactly_what_they_count(report, clients) 
     word = docx.Document(io.BytesIO(report["docx"]))
     part = next(rel.target_part for rel in word.part.rels.values() if rel.reltype == FOOTNOTES)
     notes = part.blob.decode()
-    first = counts[0]
-    assert links.of_trace(first.trace).replace("&", "&amp;") in notes
+    assert all(url.replace("&", "&amp;") in notes for url in seen)
     blocks = table_blocks(document)
     for identifier, wanted in (("nri.completeness.region", 6), ("isri.completeness.category", 3)):
         block = blocks[identifier]
@@ -633,7 +636,7 @@ def test_generation_reads_a_bounded_number_of_queries(demo_round) -> None:
     cache.clear()
     with CaptureQueriesContext(connection) as second:
         document = round_report_build(demo_round)
-    assert len(second.captured_queries) == len(first.captured_queries) <= 90
+    assert len(second.captured_queries) == len(first.captured_queries) <= 60
     assert tables_of(document)["isri.completeness.category"].footer[0][1].value == len(
         Report.objects.filter(round_instrument=stakeholder, state__in=list(COUNTING_STATES))
     )
