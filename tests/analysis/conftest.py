@@ -43,3 +43,13 @@ def demo_round(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator
     finally:
         with override_settings(MEDIA_ROOT=media), django_db_blocker.unblock():
             _remove(round_)
+
+
+@pytest.fixture
+def memory_cache(settings) -> None:
+    """The cache in this process's memory: counting a page's statements counts the page's own,
+    not those of the database cache (whose writes sometimes cull old entries)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()

@@ -513,7 +513,7 @@ def _stakeholder_queries(round_: Round) -> int:
     return len(queries)
 
 
-def test_queries_do_not_grow_with_the_reports(demo_round) -> None:
+def test_queries_do_not_grow_with_the_reports(demo_round, memory_cache) -> None:
     _national_queries(demo_round), _stakeholder_queries(demo_round)  # forms parsed
     national, stakeholder = _national_queries(demo_round), _stakeholder_queries(demo_round)
     # (the default cache is the database: reading and keeping a selection are queries too)

@@ -612,7 +612,7 @@ def _page_statements(client, url: str, query: dict[str, Any]) -> int:
 
 
 def test_the_sql_statements_of_a_question_page_do_not_grow_with_the_reports(
-    demo_round, clients
+    demo_round, clients, memory_cache
 ) -> None:
     client = clients["analyst"]
     nri = {"round": demo_round.number, "instrument": "nri"}
