@@ -52,6 +52,7 @@ PAGES: list[tuple[str, str]] = [
     ),
     ("search", "/backoffice/analysis/search/?q={word}&round={round}"),
     ("report generation", "/backoffice/analysis/report.docx?round={round}"),
+    ("report generation (PDF)", "/backoffice/analysis/report.pdf?round={round}"),
     ("a country across rounds", "/backoffice/analysis/countries/{country}/"),
     (
         "a country across rounds (counting states)",

@@ -34,6 +34,11 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # The analysis keeps its last few values in the process, keyed by the answers' version:
+    # a test's rolled-back database may hand out the same ids and counts again.
+    from codemonitor.analysis.selection import kept_clear
+
+    kept_clear()
 
 
 def _load_shared_data() -> None:

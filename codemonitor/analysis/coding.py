@@ -113,6 +113,19 @@ def _label(label: str) -> str:
     return cleaned
 
 
+def _taken(label: str) -> str:
+    return _("The codebook already has a code “%(label)s”.") % {"label": label}
+
+
+def _refuse_taken(round_id: int, label: str, *, besides: int | None = None) -> None:
+    """Refuse a label another code of the round's codebook has already."""
+    others = Code.objects.filter(round_id=round_id, label=label)
+    if besides is not None:
+        others = others.exclude(pk=besides)
+    if others.exists():
+        raise CodingRefused(_taken(label))
+
+
 def code_create(
     *,
     round_: Round,
@@ -125,10 +138,7 @@ def code_create(
     cleaned = _label(label)
     chosen = _article(article)
     with transaction.atomic():
-        if Code.objects.filter(round=round_, label=cleaned).exists():
-            raise CodingRefused(
-                _("The codebook already has a code “%(label)s”.") % {"label": cleaned}
-            )
+        _refuse_taken(round_.pk, cleaned)
         try:
             with transaction.atomic():
                 code = Code.objects.create(
@@ -139,9 +149,7 @@ def code_create(
                     created_by=user,
                 )
         except IntegrityError as clash:  # the same label added at the same moment
-            raise CodingRefused(
-                _("The codebook already has a code “%(label)s”.") % {"label": cleaned}
-            ) from clash
+            raise CodingRefused(_taken(cleaned)) from clash
         audit_log(
             action=Action.ANALYSIS_CODE_CREATED,
             actor=user,
@@ -168,14 +176,7 @@ def code_update(
     chosen = _article(article)
     with transaction.atomic():
         locked = Code.objects.select_for_update().get(pk=code.pk)
-        if (
-            Code.objects.filter(round_id=locked.round_id, label=cleaned)
-            .exclude(pk=locked.pk)
-            .exists()
-        ):
-            raise CodingRefused(
-                _("The codebook already has a code “%(label)s”.") % {"label": cleaned}
-            )
+        _refuse_taken(locked.round_id, cleaned, besides=locked.pk)
         before = {"label": locked.label, "article": locked.article_id}
         locked.label = cleaned
         locked.description = text_plain(description, limit=DESCRIPTION_LIMIT)

@@ -40,6 +40,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count
@@ -538,7 +539,7 @@ class StakeholderCompleteness:
     def code(self) -> str:
         return self.filters.instrument.code
 
-    @property
+    @cached_property
     def counted(self) -> list[ReportRow]:
         """The reports in the chosen states (default: the submitted ones)."""
         chosen = set(self.filters.chosen_states)
@@ -616,23 +617,13 @@ class StakeholderCompleteness:
             ]
             for name in names
         ]
-        return AnalysisTable(
-            identifier=f"{self.code}.completeness.category",
-            title=_("Stakeholder reports of %(round)s by stakeholder category")
+        return self._counted_table(
+            "category",
+            _("Stakeholder reports of %(round)s by stakeholder category")
             % {"round": self.filters.round},
-            columns=[
-                Column("category", _("Stakeholder category"), numeric=False),
-                Column("reports", _("Reports")),
-            ],
-            rows=rows,
-            footer=[
-                [
-                    Cell(_("All reports counted"), header=True),
-                    count_cell(total, drill={"status": COUNTED}),
-                ]
-            ],
-            source=self._source(counted),
-            notes=[_("Categories as the form names them, in its order.")],
+            Column("category", _("Stakeholder category"), numeric=False),
+            rows,
+            _("Categories as the form names them, in its order."),
         )
 
     def region_table(self) -> AnalysisTable:
@@ -658,29 +649,36 @@ class StakeholderCompleteness:
                     count_cell(unplaced, total, drill={"status": NO_REGION}),
                 ]
             )
-        return AnalysisTable(
-            identifier=f"{self.code}.completeness.region",
-            title=_("Stakeholder reports of %(round)s by WHO region of the countries concerned")
+        return self._counted_table(
+            "region",
+            _("Stakeholder reports of %(round)s by WHO region of the countries concerned")
             % {"round": self.filters.round},
-            columns=[
-                Column("region", _("WHO region"), numeric=False),
-                Column("reports", _("Reports")),
-            ],
+            Column("region", _("WHO region"), numeric=False),
+            rows,
+            _(
+                "A report counts in every WHO region of the countries it concerns (as of the "
+                "deadline), and in a region it names itself: the regions add up to more than "
+                "the reports."
+            ),
+        )
+
+    def _counted_table(
+        self, name: str, title: str, first: Column, rows: list[list[Cell]], note: str
+    ) -> AnalysisTable:
+        """A table of the reports counted, split by `first`, with their total below."""
+        return AnalysisTable(
+            identifier=f"{self.code}.completeness.{name}",
+            title=title,
+            columns=[first, Column("reports", _("Reports"))],
             rows=rows,
             footer=[
                 [
                     Cell(_("All reports counted"), header=True),
-                    count_cell(total, drill={"status": COUNTED}),
+                    count_cell(len(self.counted), drill={"status": COUNTED}),
                 ]
             ],
-            source=self._source(counted),
-            notes=[
-                _(
-                    "A report counts in every WHO region of the countries it concerns (as of the "
-                    "deadline), and in a region it names itself: the regions add up to more than "
-                    "the reports."
-                )
-            ],
+            source=self._source(self.counted),
+            notes=[note],
         )
 
     def tables(self) -> list[AnalysisTable]:

@@ -16,9 +16,11 @@ region one of them is in, and as "on the safeguards list" when one of them is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -130,6 +132,42 @@ def answers_version(round_instrument: RoundInstrument) -> str:
     )
 
 
+T = TypeVar("T")
+
+# The last few of those values this process read or made, by key: reading them back from the
+# shared cache (the database's, by default) means unpickling every report's entry, about a
+# quarter of a stakeholder page's time. A key names the answers' version, so an entry is never
+# stale; bounded, so a process holds at most this many.
+KEPT_IN_PROCESS = 4
+_kept: OrderedDict[str, Any] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def kept(key: str, build: Callable[[], T]) -> T:
+    """The value under `key` (which must name `answers_version`): from this process's last
+    few, else the shared cache, else `build()` — then kept in both."""
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]  # type: ignore[no-any-return]
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, settings.ANALYSIS_CACHE_SECONDS)
+    with _kept_lock:
+        _kept[key] = found
+        _kept.move_to_end(key)
+        while len(_kept) > KEPT_IN_PROCESS:
+            _kept.popitem(last=False)
+    return found  # type: ignore[no-any-return]
+
+
+def kept_clear() -> None:
+    """Forget this process's values (the tests do, between databases)."""
+    with _kept_lock:
+        _kept.clear()
+
+
 def _report_fields(
     round_instrument: RoundInstrument,
 ) -> tuple[dict[int, tuple[str, ...]], dict[int, str]]:
@@ -147,22 +185,21 @@ def _report_fields(
     }
     if not wanted:
         return {}, {}
-    key = f"analysis:report-fields:{answers_version(round_instrument)}"
-    found = cache.get(key)
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    concerned: dict[int, tuple[str, ...]] = {}
-    categories: dict[int, str] = {}
-    for report_id, question, value in Answer.objects.filter(
-        round_instrument=round_instrument, question__in=list(wanted), row=""
-    ).values_list("report_id", "question", "value"):
-        if wanted[question] == "countries_concerned":
-            values = value if isinstance(value, list) else [value]
-            concerned[report_id] = tuple(str(v) for v in values if v)
-        elif isinstance(value, str):
-            categories[report_id] = value
-    cache.set(key, (concerned, categories), settings.ANALYSIS_CACHE_SECONDS)
-    return concerned, categories
+
+    def read() -> tuple[dict[int, tuple[str, ...]], dict[int, str]]:
+        concerned: dict[int, tuple[str, ...]] = {}
+        categories: dict[int, str] = {}
+        for report_id, question, value in Answer.objects.filter(
+            round_instrument=round_instrument, question__in=list(wanted), row=""
+        ).values_list("report_id", "question", "value"):
+            if wanted[question] == "countries_concerned":
+                values = value if isinstance(value, list) else [value]
+                concerned[report_id] = tuple(str(v) for v in values if v)
+            elif isinstance(value, str):
+                categories[report_id] = value
+        return concerned, categories
+
+    return kept(f"analysis:report-fields:{answers_version(round_instrument)}", read)
 
 
 def selection_for(filters: AnalysisFilters) -> Selection:

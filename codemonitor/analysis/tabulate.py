@@ -36,13 +36,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from codemonitor.analysis import charts
 from codemonitor.analysis.filters import whole_number
-from codemonitor.analysis.selection import ReportRow, Selection, answers_version
+from codemonitor.analysis.selection import ReportRow, Selection, answers_version, kept
 from codemonitor.analysis.tables import (
     AnalysisFigure,
     AnalysisTable,
@@ -257,21 +255,20 @@ def _shown(selection: Selection, asked: list[str]) -> Shown:
     key = f"analysis:shown:{answers_version(round_instrument)}:{','.join(asked)}"
     if len(key) > 240:  # the cache's keys are bounded: a long list of questions by digest
         key = f"analysis:shown:{hashlib.sha256(key.encode()).hexdigest()}"
-    found: Shown | None = cache.get(key)
-    if found is not None:
+
+    def read() -> Shown:
+        found: Shown = []
+        for line in answers_table(
+            round_instrument, asked, reports=round_reports(round_instrument), hidden=True
+        ):
+            hidden = line.get("hidden")
+            hidden_here = set(hidden) if isinstance(hidden, list) and hidden else set()
+            shown = [(name, line[name]) for name in asked if name not in hidden_here]
+            if shown:
+                found.append((int(str(line["report"])), str(line["row"]), shown))
         return found
-    found = []
-    for line in answers_table(
-        round_instrument, asked, reports=round_reports(round_instrument), hidden=True
-    ):
-        hidden = line.get("hidden")
-        hidden_here = set(hidden) if isinstance(hidden, list) and hidden else set()
-        shown = [(name, line[name]) for name in asked if name not in hidden_here]
-        if shown:
-            found.append((int(str(line["report"])), str(line["row"]), shown))
-    cache.set(key, found, settings.ANALYSIS_CACHE_SECONDS)
-    return found
-    return found
+
+    return kept(key, read)
 
 
 class Observed:
@@ -786,10 +783,20 @@ def _pair_tables(context: Context, found: list[Observation]) -> list[Table]:
     linked = pairs_of(found)
     labels = country_labels(context.language)
     region_of = context.selection.region_of
-    ordered = sorted(linked, key=lambda key: (-len(linked[key]), key))
+
+    def named(key: str) -> tuple[str, str]:
+        """The pair's two countries, the first by name first."""
+        first, second = sorted(key.split("-"), key=lambda code: labels.get(code, code).casefold())
+        return first, second
+
+    # The pairs with the most rows first, then by the countries' names.
+    ordered = sorted(
+        linked,
+        key=lambda key: (-len(linked[key]), *(labels.get(c, c).casefold() for c in named(key))),
+    )
     rows: list[list[Cell]] = []
     for key in ordered:
-        first, second = key.split("-")
+        first, second = named(key)
         reports = {o.report.id for o in linked[key]}
         rows.append(
             [

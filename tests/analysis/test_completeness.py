@@ -26,6 +26,7 @@ from codemonitor.analysis.completeness import (
     stakeholder_completeness,
 )
 from codemonitor.analysis.filters import AnalysisFilters
+from codemonitor.analysis.selection import kept_clear
 from codemonitor.analysis.worldmap import DATA, world_map
 from codemonitor.instruments.models import InstrumentVersion
 from codemonitor.reference.models import MemberState, RegionMembership, SafeguardsEntry
@@ -495,6 +496,7 @@ def test_the_map_shows_countries_outside_the_filters_apart(demo_round) -> None:
 def _national_queries(round_: Round) -> int:
     chosen = nri(round_)
     cache.clear()  # the worst case: what a selection keeps in the cache read again
+    kept_clear()
     with CaptureQueriesContext(connection) as queries:
         completeness = round_completeness(chosen)
         completeness.table()
@@ -507,6 +509,7 @@ def _national_queries(round_: Round) -> int:
 def _stakeholder_queries(round_: Round) -> int:
     chosen = isri(round_)
     cache.clear()
+    kept_clear()
     with CaptureQueriesContext(connection) as queries:
         stakeholder_completeness(chosen).tables()
         completeness_list(chosen, "counted", "EUR")

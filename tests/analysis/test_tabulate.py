@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from codemonitor.analysis.filters import AnalysisFilters
-from codemonitor.analysis.selection import Selection, selection_for
+from codemonitor.analysis.selection import Selection, kept_clear, selection_for
 from codemonitor.analysis.tables import AnalysisFigure, AnalysisTable
 from codemonitor.analysis.tabulate import (
     ANY,
@@ -385,6 +385,13 @@ def test_the_pairs_of_partner_countries_from_the_agreement_rows(demo_round) -> N
     assert shown == {
         pair: (count, len(expected_reports[pair])) for pair, count in expected_rows.items()
     }
+    # Read as a reader would: the pairs with the most rows first, then by the countries' names,
+    # each pair's first country first by name.
+    order = [
+        (-row[3].value, row[0].shown.casefold(), row[1].shown.casefold()) for row in pairs.rows
+    ]
+    assert order == sorted(order)
+    assert all(row[0].shown.casefold() <= row[1].shown.casefold() for row in pairs.rows)
     for pair in list(expected_rows)[:5]:
         listed_ = drill_reports(chosen, Drill(question="agreement_partners", pair=pair))
         assert {r.id for r in listed_} == expected_reports[pair]
@@ -605,6 +612,7 @@ def test_every_question_of_both_instruments_tabulates(demo_round) -> None:
 
 def _page_statements(client, url: str, query: dict[str, Any]) -> int:
     cache.clear()  # the worst case: what a selection keeps in the cache read again
+    kept_clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, query)
     assert response.status_code == 200
