@@ -85,7 +85,7 @@ from codemonitor.analysis.document import (
     pdf_bytes,
 )
 from codemonitor.analysis.filters import AnalysisFilters, whole_number
-from codemonitor.analysis.selection import ReportRow, Selection, selection_for
+from codemonitor.analysis.selection import ReportRow, Selection
 from codemonitor.analysis.tables import AnalysisFigure, AnalysisTable, Cell, Column, Source
 from codemonitor.analysis.tabulate import (
     NUMERIC,
@@ -458,13 +458,13 @@ class _Builder:
         if self.national is not None:
             filters = AnalysisFilters(round_instrument=self.national)
             completeness = round_completeness(filters)
-            national = selection_for(filters)
+            national = completeness.selection.narrowed(filters)
         contribution: StakeholderCompleteness | None = None
         stakeholders: Selection | None = None
         if self.stakeholder is not None:
             filters = AnalysisFilters(round_instrument=self.stakeholder)
             contribution = stakeholder_completeness(filters)
-            stakeholders = selection_for(filters)
+            stakeholders = contribution.selection.narrowed(filters)
         self.brief(completeness, contribution)
         if national is not None:
             self.articles(national)

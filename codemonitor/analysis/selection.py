@@ -101,6 +101,35 @@ class Selection:
     def edition_label(self) -> str:
         return str(self.edition) if self.edition is not None else ""
 
+    def narrowed(self, filters: AnalysisFilters) -> Selection:
+        """The reports of this selection that `filters` choose, where they differ from this
+        selection's filters only in states and language (a page that has read every state
+        needs no second reading for those that count)."""
+
+        def place(chosen: AnalysisFilters) -> tuple[Any, ...]:
+            return (chosen.round_instrument.pk, chosen.region, chosen.safeguards, chosen.country)
+
+        states = set(filters.chosen_states)
+        if place(filters) != place(self.filters):
+            raise ValueError("a selection narrows by states and language only")
+        if not states <= set(self.filters.chosen_states) or (
+            self.filters.language and filters.language != self.filters.language
+        ):
+            raise ValueError("a selection holds no reports of other states or languages")
+        return Selection(
+            filters=filters,
+            deadline=self.deadline,
+            edition=self.edition,
+            listed=self.listed,
+            region_of=self.region_of,
+            reports=[
+                row
+                for row in self.reports
+                if row.state in states
+                and (not filters.language or row.language == filters.language)
+            ],
+        )
+
 
 def listed_on(edition: SafeguardsEdition | None) -> frozenset[str]:
     if edition is None:

@@ -784,15 +784,17 @@ def _pair_tables(context: Context, found: list[Observation]) -> list[Table]:
     labels = country_labels(context.language)
     region_of = context.selection.region_of
 
+    def folded(code: str) -> str:
+        return (labels.get(code) or code).casefold()
+
     def named(key: str) -> tuple[str, str]:
         """The pair's two countries, the first by name first."""
-        first, second = sorted(key.split("-"), key=lambda code: labels.get(code, code).casefold())
+        first, second = sorted(key.split("-"), key=folded)
         return first, second
 
     # The pairs with the most rows first, then by the countries' names.
     ordered = sorted(
-        linked,
-        key=lambda key: (-len(linked[key]), *(labels.get(c, c).casefold() for c in named(key))),
+        linked, key=lambda key: (-len(linked[key]), *(folded(code) for code in named(key)))
     )
     rows: list[list[Cell]] = []
     for key in ordered:

@@ -21,7 +21,6 @@ from codemonitor.analysis.filters import (
     FiltersRefused,
     round_instruments,
 )
-from codemonitor.analysis.tables import AnalysisTable
 from codemonitor.reporting.models import Report
 from codemonitor.reporting.selectors import REGIONS
 
@@ -60,13 +59,6 @@ def filters_context(filters: AnalysisFilters) -> dict[str, object]:
 
 def no_rounds(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "backoffice/analysis/no_rounds.html", {"message": message}, status=200)
-
-
-def table_csv(table: AnalysisTable) -> HttpResponse:
-    """A table's companion CSV, as a download."""
-    response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{table.filename}"'
-    return response
 
 
 @require_safe

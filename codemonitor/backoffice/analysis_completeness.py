@@ -30,6 +30,7 @@ from codemonitor.analysis.completeness import (
     stakeholder_completeness,
 )
 from codemonitor.analysis.filters import AnalysisFilters
+from codemonitor.analysis.pages import table_csv
 from codemonitor.analysis.tables import AnalysisFigure, AnalysisTable, Cell
 from codemonitor.analysis.worldmap import world_map
 from codemonitor.backoffice.analysis import (
@@ -37,7 +38,6 @@ from codemonitor.backoffice.analysis import (
     analysis_filters,
     filters_context,
     no_rounds,
-    table_csv,
 )
 
 # Rows of a list behind a number per page (a number may count thousands of stakeholder reports).

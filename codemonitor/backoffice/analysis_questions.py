@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 
 from codemonitor.accounts.access import secretariat_required
 from codemonitor.analysis.filters import AnalysisFilters
+from codemonitor.analysis.pages import table_csv
 from codemonitor.analysis.selection import selection_for
 from codemonitor.analysis.tables import AnalysisFigure
 from codemonitor.analysis.tabulate import (
@@ -44,7 +45,6 @@ from codemonitor.backoffice.analysis import (
     analysis_filters,
     filters_context,
     no_rounds,
-    table_csv,
 )
 from codemonitor.core.languages import active as active_language
 from codemonitor.instruments.schema import COUNTRIES_LIST

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from codemonitor.accounts.access import secretariat_required, secretariat_user
 from codemonitor.analysis.document import Links, Query
 from codemonitor.analysis.filters import round_instruments, whole_number
+from codemonitor.analysis.pages import table_csv
 from codemonitor.analysis.round_report import (
     FORMATS,
     FormatRefused,
@@ -29,7 +30,7 @@ from codemonitor.analysis.round_report import (
     round_report_plan,
 )
 from codemonitor.analysis.tables import AnalysisTable
-from codemonitor.backoffice.analysis import no_rounds, table_csv
+from codemonitor.backoffice.analysis import no_rounds
 from codemonitor.core.languages import BY_CODE, LANGUAGES
 from codemonitor.core.links import (
     ANALYSIS_COMPLETENESS_LIST,

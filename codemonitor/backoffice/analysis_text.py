@@ -43,6 +43,7 @@ from codemonitor.analysis.coding import (
 )
 from codemonitor.analysis.filters import AnalysisFilters, whole_number
 from codemonitor.analysis.models import Code, Coding
+from codemonitor.analysis.pages import table_csv
 from codemonitor.analysis.search import text_search
 from codemonitor.analysis.selection import selection_for
 from codemonitor.analysis.text_index import searchable_questions
@@ -51,7 +52,6 @@ from codemonitor.backoffice.analysis import (
     analysis_filters,
     filters_context,
     no_rounds,
-    table_csv,
 )
 from codemonitor.core.text import CONTROL
 from codemonitor.reference.models import CodeArticle

@@ -8,26 +8,18 @@ table's CSV is the same URL with `?csv=<identifier>`.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from codemonitor.accounts.access import secretariat_required
-from codemonitor.analysis.trends import (
-    ALL_STATES,
-    UnknownCountry,
-    country_across_rounds,
-    states_from_query,
-)
-from codemonitor.backoffice.analysis import table_csv
+from codemonitor.analysis.pages import country_page
+from codemonitor.analysis.trends import ALL_STATES
 from codemonitor.core.languages import active
 from codemonitor.instruments.models import Instrument
 from codemonitor.reference.models import MemberState
 from codemonitor.reference.names import country_labels
-from codemonitor.reporting.models import Report
 
 
 def _code(text: str) -> str:
@@ -58,37 +50,18 @@ def analysis_country(request: HttpRequest, iso3: str) -> HttpResponse:
     code = _code(iso3)
     if not code:
         raise Http404
-    states, problems = states_from_query(request.GET, default=ALL_STATES)
+    problems: list[str] = []
     instrument, instruments = national_instrument(request, problems)
-    try:
-        trends = country_across_rounds(
-            code, instrument_code=instrument, language=active(), states=states
-        )
-    except UnknownCountry:
-        raise Http404 from None
-    wanted = request.GET.get("csv", "")
-    if wanted:
-        table = trends.tables().get(wanted)
-        if table is None:
-            problems.append(_("There is no table '%(table)s' on this page.") % {"table": wanted})
-        else:
-            return table_csv(table)
-    query = {"state": list(trends.states)} if trends.states != ALL_STATES else {}
-    if instrument != "nri":
-        query["instrument"] = [instrument]
-    return render(
+    return country_page(
         request,
-        "backoffice/analysis/country.html",
-        {
-            "title": _("%(country)s across rounds") % {"country": trends.country},
-            "trends": trends,
-            "problems": problems,
-            "query": urlencode(query, doseq=True),
-            "report_url": "backoffice:national_report",
-            "filter_states": Report.State.choices,
-            "instruments": instruments,
-            "instrument": instrument,
-        },
+        country=code,
+        template="backoffice/analysis/country.html",
+        report_url="backoffice:national_report",
+        default_states=ALL_STATES,
+        instrument_code=instrument,
+        problems=problems,
+        query={"instrument": [instrument]} if instrument != "nri" else {},
+        context={"instruments": instruments, "instrument": instrument},
     )
 
 

@@ -11,17 +11,11 @@ submission) unless the user ticks others. Each table's CSV is the same URL with
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from codemonitor.analysis.access import analysis_scope
-from codemonitor.analysis.trends import UnknownCountry, country_across_rounds, states_from_query
-from codemonitor.core.languages import active
-from codemonitor.reporting.models import Report
+from codemonitor.analysis.pages import country_page
 
 
 @require_safe
@@ -29,30 +23,6 @@ def analysis(request: HttpRequest) -> HttpResponse:
     country = analysis_scope(request)  # 404 for anyone who is neither national nor Secretariat
     if not country:
         raise Http404  # the Secretariat: its page of a country is in the back office
-    states, problems = states_from_query(request.GET)
-    try:
-        trends = country_across_rounds(country, language=active(), states=states)
-    except UnknownCountry:
-        raise Http404 from None
-    wanted = request.GET.get("csv", "")
-    if wanted:
-        table = trends.tables().get(wanted)
-        if table is None:
-            problems.append(_("There is no table '%(table)s' on this page.") % {"table": wanted})
-        else:
-            response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="{table.filename}"'
-            return response
-    query = {"state": list(states)} if states is not None else {}
-    return render(
-        request,
-        "national/analysis.html",
-        {
-            "title": _("%(country)s across rounds") % {"country": trends.country},
-            "trends": trends,
-            "problems": problems,
-            "query": urlencode(query, doseq=True),
-            "report_url": "national:review",
-            "filter_states": Report.State.choices,
-        },
+    return country_page(
+        request, country=country, template="national/analysis.html", report_url="national:review"
     )

@@ -56,6 +56,23 @@ def test_a_stakeholder_report_counts_in_the_regions_of_the_countries_it_concerns
     assert {r.id for r in in_afr.reports} == {r.id for r in chosen.reports if "AFR" in r.regions}
 
 
+def test_a_selection_of_every_state_narrows_to_the_same_as_reading_again(demo_round) -> None:
+    from codemonitor.analysis.completeness import ALL_STATES
+
+    for instrument, language in (("nri", ""), ("isri", ""), ("isri", "fr")):
+        chosen = filters(round=str(demo_round.number), instrument=instrument, region="EUR")
+        every = selection_for(chosen.with_(states=ALL_STATES, language=""))
+        wanted = chosen.with_(language=language)
+        narrowed = every.narrowed(wanted)
+        assert narrowed.reports == selection_for(wanted).reports
+        assert narrowed.filters == wanted and narrowed.region_of is every.region_of
+    one = selection_for(filters(round=str(demo_round.number), instrument="isri"))
+    with pytest.raises(ValueError):
+        one.narrowed(one.filters.with_(region="AFR"))  # another region: read it
+    with pytest.raises(ValueError):
+        one.narrowed(one.filters.with_(states=("draft",)))  # drafts were never read
+
+
 def test_unknown_filters_are_named_not_an_error(demo_round) -> None:
     chosen = filters(round="999", instrument="nope", region="XYZ", safeguards="maybe", state="x")
     assert len(chosen.problems) == 5

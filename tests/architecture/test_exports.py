@@ -41,10 +41,9 @@ EXPORT_RESPONSES = {
     # -- workforce import: the migration statistics, from workforce.selectors (core.exports).
     "codemonitor.backoffice.workforce",
     # -- analysis: every table's companion CSV, from analysis.tables.AnalysisTable.csv
-    # (core.exports).
-    "codemonitor.backoffice.analysis",
-    # -- analysis: a country across rounds, for its national users (AnalysisTable.csv).
-    "codemonitor.national.analysis",
+    # (core.exports), answered by the pages the audiences share (the back office's analysis
+    # pages, a country across rounds for the Secretariat and for its national users).
+    "codemonitor.analysis.pages",
 }
 
 
