@@ -161,6 +161,8 @@ class CountryTrends:
     rounds: list[RoundReport]
     questions: list[QuestionTrend] = field(default_factory=list)
     generated: dt.datetime = field(default_factory=timezone.now)
+    # The demonstration rounds left out: the country has reports in real rounds.
+    demo_left_out: bool = False
 
     @cached_property
     def columns(self) -> list[RoundReport]:
@@ -581,6 +583,14 @@ def country_across_rounds(
         )
     ):
         reports[round_instrument_id] = (report_id, version_id, sequence, state, submitted_at, late)
+    # Synthetic answers are never compared with real ones: once the country has a report in a
+    # real round, the demonstration rounds are left out (the page says so).
+    demo = {number for number, item in by_round.items() if item.round.is_demo}
+    demo_left_out = bool(demo) and any(
+        item.pk in reports for number, item in by_round.items() if number not in demo
+    )
+    if demo_left_out:
+        by_round = {number: item for number, item in by_round.items() if number not in demo}
     versions = {
         version.pk: version
         for version in InstrumentVersion.objects.filter(
@@ -624,6 +634,7 @@ def country_across_rounds(
         language=language,
         states=chosen_states,
         rounds=rounds,
+        demo_left_out=demo_left_out,
     )
     columns = trends.columns
     if len(columns) < 2:

@@ -66,9 +66,12 @@ def nri_version() -> InstrumentVersion:
     return InstrumentVersion.objects.filter(instrument__code="nri").order_by("-created_at").first()
 
 
-def round_with_nri(number: int, year: int) -> RoundInstrument:
-    """A round (with an NRI round instrument using the demonstration round's NRI version)."""
-    round_ = Round.objects.create(number=number, year=year, title=f"Round {number} ({year})")
+def round_with_nri(number: int, year: int, *, demo: bool = True) -> RoundInstrument:
+    """A round (with an NRI round instrument using the demonstration round's NRI version): an
+    earlier demonstration round unless `demo` is False (a real one)."""
+    round_ = Round.objects.create(
+        number=number, year=year, title=f"Round {number} ({year})", is_demo=demo
+    )
     closes = dt.datetime(year, 8, 31, 23, 59, tzinfo=GENEVA)
     return RoundInstrument.objects.create(
         round=round_,
@@ -250,9 +253,29 @@ def test_only_the_states_asked_for_are_compared(two_rounds, demo_round) -> None:
     # never does.
     Report.objects.filter(pk=two_rounds["old"].pk).update(state="returned")
     assert [item.number for item in country_across_rounds("GHA").columns] == [89]
+    Round.objects.filter(pk=two_rounds["earlier"].round_id).update(is_demo=False)
     Report.objects.filter(pk=two_rounds["old"].pk).update(is_demo=True)
     old = next(item for item in country_across_rounds("GHA").rounds if item.number == 89)
     assert old.report_id is None
+
+
+def test_demonstration_rounds_are_never_compared_with_real_ones(
+    two_rounds, demo_round, clients
+) -> None:
+    assert [item.number for item in country_across_rounds("GHA").columns] == [
+        89,
+        demo_round.number,
+    ]
+    # A real round with Ghana's report: the demonstration rounds (89 and the demo) leave.
+    real = round_with_nri(95, demo_round.year + 3, demo=False)
+    put(national_report(real, "GHA", "validated"), NEWER)
+    trends = country_across_rounds("GHA")
+    assert trends.demo_left_out
+    assert [item.number for item in trends.rounds] == [95] and not trends.comparable
+    page = clients["admin"].get("/backoffice/analysis/countries/GHA/")
+    assert "demonstration rounds are left out" in page.content.decode()
+    # A country with no report in a real round still sees the demonstration rounds.
+    assert not country_across_rounds("KEN").demo_left_out
 
 
 def test_a_bounded_number_of_queries_whatever_the_number_of_rounds(two_rounds) -> None:
