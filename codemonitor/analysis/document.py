@@ -24,10 +24,13 @@ The annex ends with the data table of every figure.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import io
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -581,6 +584,40 @@ def html_text(document: ReportDocument, links: Links | None = None) -> str:
         )
 
 
+# Laying out a report makes millions of short-lived objects: with the collector's default
+# threshold (a collection every 700 allocations) and a server's heap (every object of the
+# process scanned at each full collection), 2.7-4.2 s of a 10 s PDF went to collecting
+# (docs/PERFORMANCE.md). While a report is drawn, the youngest generation waits for this many
+# allocations, and what the process held before is frozen (`gc.freeze`: left out of the
+# collections, put back when the last drawing ends): 0.5-0.8 s.
+DRAWING_THRESHOLD = 50_000
+_drawing = 0
+_drawing_lock = threading.Lock()
+_threshold: tuple[int, int, int] | None = None
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect garbage less often, and never through what the process held before, while a
+    report is drawn (the process's settings, put back when its last drawing ends)."""
+    global _drawing, _threshold
+    with _drawing_lock:
+        if _drawing == 0:
+            _threshold = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(DRAWING_THRESHOLD, *_threshold[1:])
+        _drawing += 1
+    try:
+        yield
+    finally:
+        with _drawing_lock:
+            _drawing -= 1
+            if _drawing == 0:
+                if _threshold is not None:
+                    gc.set_threshold(*_threshold)
+                gc.unfreeze()
+
+
 def pdf_bytes(document: ReportDocument, links: Links | None = None) -> bytes:
     """The report as PDF (WeasyPrint), with footnotes at the foot of their page."""
     from weasyprint import HTML  # imported here: loading it takes a moment
@@ -589,7 +626,8 @@ def pdf_bytes(document: ReportDocument, links: Links | None = None) -> bytes:
         html = render_to_string(
             "analysis/report.html", html_context(document, links or Links(), pdf=True)
         )
-    return bytes(HTML(string=html).write_pdf())
+    with fewer_collections():
+        return bytes(HTML(string=html).write_pdf())
 
 
 def _django_code(language: str) -> str:

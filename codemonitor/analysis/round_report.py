@@ -81,6 +81,7 @@ from codemonitor.analysis.document import (
     TableBlock,
     Trace,
     docx_bytes,
+    fewer_collections,
     html_text,
     pdf_bytes,
 )
@@ -1278,8 +1279,9 @@ def round_report_generate(
             _("The report is made as %(formats)s, not '%(format)s'.")
             % {"formats": ", ".join(FORMATS), "format": fmt[:20]}
         )
-    document = round_report_build(round_, language=language)
-    content = round_report_render(document, fmt, links)
+    with fewer_collections():
+        document = round_report_build(round_, language=language)
+        content = round_report_render(document, fmt, links)
     layout = document.layout()
     audit_log(
         action=Action.ANALYSIS_REPORT_GENERATED,

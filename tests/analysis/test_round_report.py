@@ -890,3 +890,24 @@ def test_the_layout_numbers_tables_figures_and_notes_in_order() -> None:
     assert [t.identifier for t in document.tables()] == ["t.one", "t.shared", "f.data"]
     html = html_text(document)
     assert html.count('<li id="fn-') == 2 and "Reports: A, B, C." in html
+
+
+def test_drawing_collects_garbage_less_often_and_puts_the_setting_back() -> None:
+    import gc
+
+    from codemonitor.analysis.document import DRAWING_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == DRAWING_THRESHOLD
+        assert gc.get_freeze_count() > 0  # what the process held is left out meanwhile
+        with fewer_collections():  # a report drawn inside another (or on another thread)
+            assert gc.get_threshold()[0] == DRAWING_THRESHOLD
+        assert gc.get_threshold()[0] == DRAWING_THRESHOLD
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    try:
+        with fewer_collections():
+            raise RuntimeError("a drawing that fails")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
