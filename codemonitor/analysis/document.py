@@ -584,28 +584,27 @@ def html_text(document: ReportDocument, links: Links | None = None) -> str:
         )
 
 
-# Laying out a report makes millions of short-lived objects: with the collector's default
-# threshold (a collection every 700 allocations) and a server's heap (every object of the
-# process scanned at each full collection), 2.7-4.2 s of a 10 s PDF went to collecting
-# (docs/PERFORMANCE.md). While a report is drawn, the youngest generation waits for this many
-# allocations, and what the process held before is frozen (`gc.freeze`: left out of the
-# collections, put back when the last drawing ends): 0.5-0.8 s.
-DRAWING_THRESHOLD = 50_000
+# Laying out a report makes millions of short-lived objects. With the collector's defaults (a
+# collection every 700 allocations, every object of a server's heap scanned at each full one),
+# 2.7-4.2 s of a 10 s PDF went to collecting (docs/PERFORMANCE.md). While a report is drawn the
+# collector waits, and what the process held before is frozen (`gc.freeze`); when the last
+# drawing ends, what it left is collected at once (about 0.9 s for a PDF, the rest of the heap
+# still left out), then the heap unfrozen and the collector back as it was.
 _drawing = 0
 _drawing_lock = threading.Lock()
-_threshold: tuple[int, int, int] | None = None
+_collecting = True
 
 
 @contextlib.contextmanager
 def fewer_collections() -> Iterator[None]:
-    """Collect garbage less often, and never through what the process held before, while a
-    report is drawn (the process's settings, put back when its last drawing ends)."""
-    global _drawing, _threshold
+    """No garbage collection while a report is drawn, one at its end through the drawing's own
+    objects only (the process's settings put back when its last drawing ends)."""
+    global _drawing, _collecting
     with _drawing_lock:
         if _drawing == 0:
-            _threshold = gc.get_threshold()
+            _collecting = gc.isenabled()
             gc.freeze()
-            gc.set_threshold(DRAWING_THRESHOLD, *_threshold[1:])
+            gc.disable()
         _drawing += 1
     try:
         yield
@@ -613,9 +612,12 @@ def fewer_collections() -> Iterator[None]:
         with _drawing_lock:
             _drawing -= 1
             if _drawing == 0:
-                if _threshold is not None:
-                    gc.set_threshold(*_threshold)
+                # Left to the collector, a drawing's garbage (half a million objects for a
+                # PDF) piled up drawing after drawing until one full collection took seconds.
+                gc.collect()
                 gc.unfreeze()
+                if _collecting:
+                    gc.enable()
 
 
 def pdf_bytes(document: ReportDocument, links: Links | None = None) -> bytes:

@@ -892,22 +892,33 @@ def test_the_layout_numbers_tables_figures_and_notes_in_order() -> None:
     assert html.count('<li id="fn-') == 2 and "Reports: A, B, C." in html
 
 
-def test_drawing_collects_garbage_less_often_and_puts_the_setting_back() -> None:
+class Cycle:
+    itself: object = None
+
+
+def test_drawing_collects_garbage_once_and_puts_the_setting_back() -> None:
     import gc
+    import weakref
 
-    from codemonitor.analysis.document import DRAWING_THRESHOLD, fewer_collections
+    from codemonitor.analysis.document import fewer_collections
 
-    before = gc.get_threshold()
+    assert gc.isenabled()
     with fewer_collections():
-        assert gc.get_threshold()[0] == DRAWING_THRESHOLD
+        assert not gc.isenabled()
         assert gc.get_freeze_count() > 0  # what the process held is left out meanwhile
         with fewer_collections():  # a report drawn inside another (or on another thread)
-            assert gc.get_threshold()[0] == DRAWING_THRESHOLD
-        assert gc.get_threshold()[0] == DRAWING_THRESHOLD
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+            assert not gc.isenabled()
+        assert not gc.isenabled() and gc.get_freeze_count() > 0
+        left = Cycle()
+        left.itself = left  # a cycle: only a collection frees it
+        gone = weakref.ref(left)
+        del left
+        assert gone() is not None  # not collected while the report is drawn
+    assert gone() is None  # collected once the drawing ended
+    assert gc.isenabled() and gc.get_freeze_count() == 0
     try:
         with fewer_collections():
             raise RuntimeError("a drawing that fails")
     except RuntimeError:
         pass
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
