@@ -68,6 +68,7 @@ run: install system-deps-run $(DATA_DIR)/secret-key
 	$(MANAGE) bootstrap && \
 	$(MANAGE) send_reminders --schedule && \
 	$(MANAGE) maintenance --schedule && \
+	$(MANAGE) publish_due --schedule && \
 	echo && echo "Code Monitor is at http://$(HOST):$(PORT)/" && \
 	echo "Sign in at http://$(HOST):$(PORT)/account/sign-in/" && \
 	echo "  Secretariat: user secretariat, password $$(cat $(DATA_DIR)/secretariat-password.txt) (the first sign-in sets up the authenticator app)" && \

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "codemonitor.registers",
     "codemonitor.workforce",
     "codemonitor.analysis",
+    "codemonitor.publication",
     "codemonitor.backoffice",
     "codemonitor.portal",
     "codemonitor.demo",

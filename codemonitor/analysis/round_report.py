@@ -514,11 +514,11 @@ class _Builder:
                     "closes": self.date(ri.closes_at),
                 }
             )
-        if self.round.publication_date:
+        if self.round.publishes_at:
             dates.append(
                 " "
                 + _("Its data are published from %(date)s.")
-                % {"date": self.round.publication_date.isoformat()}
+                % {"date": self.date(self.round.publishes_at)}
             )
         blocks.append(Paragraph(dates))
         if completeness is None:

@@ -95,6 +95,8 @@ def round_overview(request: HttpRequest, number: int) -> HttpResponse:
             "opened": bool(reports),
             "without": [r for r in rows if not r["focal_points"]],
             "is_admin": is_secretariat_admin(request),
+            # The moment typed in a refused form, to correct it (else the round's own).
+            "publishes_at_typed": request.GET.get("publishes_at", "")[:40],
         },
     )
 

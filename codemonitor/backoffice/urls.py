@@ -10,6 +10,7 @@ from codemonitor.backoffice import (
     countries,
     laws,
     national,
+    publication,
     recruiters,
     registers,
     views,
@@ -36,6 +37,16 @@ urlpatterns = [
     ),
     path("rounds/<int:number>/national/", national.round_overview, name="round_overview"),
     path("rounds/<int:number>/national/open/", national.round_open, name="round_open"),
+    path(
+        "rounds/<int:number>/publication/",
+        publication.round_publication,
+        name="round_publication",
+    ),
+    path(
+        "reports/<int:report_id>/publication/<str:decision>/",
+        publication.report_publication,
+        name="report_publication",
+    ),
     path("national-reports/<int:report_id>/", national.national_report, name="national_report"),
     path(
         "national-reports/<int:report_id>/<str:action>/",

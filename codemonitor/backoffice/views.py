@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from codemonitor.accounts.access import (
+    is_secretariat_admin,
     secretariat_admin,
     secretariat_admin_required,
     secretariat_required,
@@ -153,6 +154,7 @@ def stakeholder_report(request: HttpRequest, report_id: int) -> HttpResponse:
             "files": report.files.order_by("question"),
             "audit": audit_trail(report),
             "contact": getattr(report, "contact", None),
+            "is_admin": is_secretariat_admin(request),
         },
     )
 

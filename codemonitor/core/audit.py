@@ -49,6 +49,11 @@ class Action(StrEnum):
     REPORT_REOPENED = "report.reopened"
     # Rounds.
     ROUND_NATIONAL_OPENED = "round.national.opened"
+    # Publication after the embargo.
+    ROUND_PUBLICATION_CHANGED = "round.publication.changed"
+    ROUND_PUBLISHED = "round.published"
+    REPORT_WITHHELD = "report.publication.withheld"
+    REPORT_RELEASED = "report.publication.released"
     # Instruments.
     INSTRUMENT_VERSION_STORED = "instrument.version.stored"
     INSTRUMENT_VERSION_REPLACED = "instrument.version.replaced"

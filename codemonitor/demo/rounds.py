@@ -25,7 +25,10 @@ def demo_round_ensure(now: dt.datetime | None = None) -> Round:
             "title": f"Demonstration round ({today.year}) — synthetic data",
             "is_demo": True,
             "opens_at": now - dt.timedelta(days=30),
-            "publication_date": today + dt.timedelta(days=240),
+            "publishes_at": timezone.localtime(now, GENEVA).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            + dt.timedelta(days=240),
             "notes": "A round for trying Code Monitor. Every report in it is synthetic.",
         },
     )

@@ -29,12 +29,17 @@ class Round(models.Model):
         _("reported to"), max_length=200, blank=True, help_text=_("e.g. WHA78 (A78/...)")
     )
     opens_at = models.DateTimeField(_("opens"), null=True, blank=True)
-    publication_date = models.DateField(
-        _("publication date"),
+    publishes_at = models.DateTimeField(
+        _("public from"),
         null=True,
         blank=True,
-        help_text=_("Nothing of the round is public before this date (after the Health Assembly)."),
+        help_text=_(
+            "Nothing of the round is public before this moment, Geneva time (after the Health "
+            "Assembly); without one, nothing of it ever is."
+        ),
     )
+    # When the publication task marked the round public and told its people (once).
+    published_at = models.DateTimeField(_("made public"), null=True, blank=True, editable=False)
     is_demo = models.BooleanField(_("demonstration round"), default=False)
     designated_authorities = models.PositiveSmallIntegerField(
         _("designated national authorities (historical count)"), null=True, blank=True
@@ -53,8 +58,8 @@ class Round(models.Model):
         return self.title
 
     def is_published(self, on: dt.datetime | None = None) -> bool:
-        today = (on or timezone.now()).date()
-        return self.publication_date is not None and self.publication_date <= today
+        """Public from `publishes_at` on (the embargo's one rule: `publication.public`)."""
+        return self.publishes_at is not None and self.publishes_at <= (on or timezone.now())
 
 
 class RoundInstrument(models.Model):
@@ -119,6 +124,8 @@ class Report(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     visited_pages = models.JSONField(default=list, blank=True)
     publish_entity_name = models.BooleanField(_("entity name may be published"), default=False)
+    # The Secretariat keeps this report out of the publication of its round (audited, with why).
+    withheld = models.BooleanField(_("withheld from publication"), default=False)
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("started"), default=timezone.now)
     updated_at = models.DateTimeField(_("last change"), default=timezone.now)

@@ -47,8 +47,9 @@ def rounds_load_history() -> int:
         )
     fifth = Round.objects.get(number=5)
     fifth.opens_at = _geneva(2024, 4, 1, 0, 0)
-    fifth.publication_date = dt.date(2025, 5, 27)
-    fifth.save(update_fields=["opens_at", "publication_date"])
+    # Public once the 78th World Health Assembly has discussed it (A78/..., 27 May 2025).
+    fifth.publishes_at = fifth.publishes_at or _geneva(2025, 5, 27, 0, 0)
+    fifth.save(update_fields=["opens_at", "publishes_at"])
     deadlines = {"isri": _geneva(2024, 7, 31), "nri": _geneva(2024, 8, 31)}
     for code, closes_at in deadlines.items():
         version = InstrumentVersion.objects.filter(

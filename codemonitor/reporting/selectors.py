@@ -50,8 +50,9 @@ def geneva_date(at: dt.datetime | None = None) -> dt.date:
 
 
 def round_is_public(round_: Round, *, now: dt.datetime | None = None) -> bool:
-    """Public from the publication date, Geneva time; never before, never without one."""
-    return round_.publication_date is not None and round_.publication_date <= geneva_date(now)
+    """Public from the round's `publishes_at` (a moment, set in Geneva time); never before,
+    never without one."""
+    return round_.is_published(now)
 
 
 def deadline_date(round_instrument: RoundInstrument) -> dt.date:
@@ -100,8 +101,8 @@ def reports_counting(
 
     Submitted reports, in review, validated or returned after a submission; synthetic
     demonstration reports only in the demonstration round. With `public`, only what may be
-    shown to everyone: nothing before the round's publication date (Geneva), then validated
-    national reports and submitted stakeholder reports.
+    shown to everyone: nothing before the round's publication moment, then validated national
+    reports and submitted stakeholder reports, except those the Secretariat withheld.
     Whether a stakeholder's *name* may be shown is `public_entity_name`.
     """
     reports = _of_round(round_instrument)
@@ -113,7 +114,7 @@ def reports_counting(
     if not round_is_public(round_instrument.round, now=now):
         return reports.none()
     kind = round_instrument.instrument_version.instrument.kind
-    return reports.filter(state__in=PUBLIC_STATES.get(kind, frozenset()))
+    return reports.filter(state__in=PUBLIC_STATES.get(kind, frozenset()), withheld=False)
 
 
 def round_reports(round_instrument: RoundInstrument) -> QuerySet[Report]:

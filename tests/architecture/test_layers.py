@@ -33,6 +33,7 @@ DOMAIN_ORDER = (
     "registers",
     "workforce",
     "analysis",
+    "publication",
 )
 DOMAIN = frozenset(DOMAIN_ORDER)
 AUDIENCES = frozenset({"stakeholders", "national", "backoffice", "portal", "api"})

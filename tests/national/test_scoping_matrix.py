@@ -325,6 +325,19 @@ def cases() -> dict[str, Case]:
             {},
             staff_admin_post,
         ),
+        # -- publication: its administrators alone set the moment and withhold reports.
+        "backoffice:round_publication": (
+            "post",
+            lambda w: f"/backoffice/rounds/{w['round']}/publication/",
+            {"publishes_at": "2099-01-01T00:00"},
+            staff_admin_post,
+        ),
+        "backoffice:report_publication": (
+            "post",
+            lambda w: f"/backoffice/reports/{w['report']}/publication/release/",
+            {},
+            staff_admin_post,
+        ),
         "backoffice:national_report": (
             "get",
             lambda w: f"/backoffice/national-reports/{w['report']}/",

@@ -438,6 +438,21 @@ def writes() -> dict[str, Write]:
             fixed(lambda w: f"/backoffice/national-reports/{w['submitted']}/review/"),
             staff_admin,
         ),
+        # -- publication: the moment a round becomes public, a report withheld from it.
+        "backoffice:round_publication": Write(
+            lambda w, p: (
+                f"/backoffice/rounds/{w['round']}/publication/",
+                {"publishes_at": f"2099-01-01T00:{ALL.index(p):02d}"},
+            ),
+            staff_admin,
+        ),
+        "backoffice:report_publication": Write(
+            lambda w, p: (
+                f"/backoffice/reports/{w['report']}/publication/withhold/",
+                {"reason": f"Withheld by {p}"},
+            ),
+            staff_admin,
+        ),
         "backoffice:register_entry": Write(
             lambda w, p: (
                 "/backoffice/registers/authorities/GHA/",

@@ -49,14 +49,16 @@ CHOICES = [
 ]
 
 
-def make_round(number: int, kind: str, *, closes: dt.datetime, published: dt.date | None = None):
+def make_round(
+    number: int, kind: str, *, closes: dt.datetime, published: dt.datetime | None = None
+):
     form_id = "nri" if kind == Instrument.Kind.NATIONAL else "isri"
     data = xlsform(
         SURVEY, CHOICES, [["form_id", "version"], [form_id, f"t{number}"]], survey_header=HEADER
     )
     version = instrument_version_upload(data=data, filename=f"{form_id}.xlsx").version
     round_ = Round.objects.create(
-        number=number, year=closes.year, title=f"Round {number}", publication_date=published
+        number=number, year=closes.year, title=f"Round {number}", publishes_at=published
     )
     return RoundInstrument.objects.create(
         round=round_,
@@ -111,27 +113,29 @@ def test_submitted_reports_count_and_synthetic_ones_only_in_the_demo_round(refer
     assert report_state_counts(use)["validated"] == 2
 
 
-def test_nothing_is_public_before_the_publication_day_in_geneva(reference) -> None:
-    use = make_round(
-        62, Instrument.Kind.NATIONAL, closes=DEADLINE_2024, published=dt.date(2025, 5, 27)
-    )
+def test_nothing_is_public_before_the_publication_moment_in_geneva(reference) -> None:
+    public_from = dt.datetime(2025, 5, 27, 0, 0, tzinfo=GENEVA)
+    use = make_round(62, Instrument.Kind.NATIONAL, closes=DEADLINE_2024, published=public_from)
     validated = report(use, 1, State.VALIDATED, country="GHA")
     report(use, 2, State.SUBMITTED, country="FRA")
-    # 27 May, 00:30 in Geneva is still 26 May in UTC (22:30): the day that counts is Geneva's.
-    before = dt.datetime(2025, 5, 26, 23, 30, tzinfo=GENEVA)
-    after = dt.datetime(2025, 5, 27, 0, 30, tzinfo=GENEVA)
+    # Midnight in Geneva is 22:00 UTC the day before: a minute before it nothing is public.
+    before = public_from - dt.timedelta(minutes=1)
+    after = dt.datetime(2025, 5, 26, 22, 30, tzinfo=dt.UTC)
     assert not round_is_public(use.round, now=before)
     assert list(reports_counting(use, public=True, now=before)) == []
     assert round_is_public(use.round, now=after)
     assert list(reports_counting(use, public=True, now=after)) == [validated]
-    use.round.publication_date = None
+    use.round.publishes_at = None
     use.round.save()
     assert list(reports_counting(use, public=True, now=after)) == []
 
 
 def test_public_stakeholder_reports_show_the_name_only_with_consent(reference) -> None:
     use = make_round(
-        63, Instrument.Kind.STAKEHOLDER, closes=DEADLINE_2024, published=dt.date(2025, 5, 27)
+        63,
+        Instrument.Kind.STAKEHOLDER,
+        closes=DEADLINE_2024,
+        published=dt.datetime(2025, 5, 27, tzinfo=GENEVA),
     )
     agreed = report(use, 1, State.SUBMITTED, name="Nurses' Union", consent=True)
     silent = report(use, 2, State.SUBMITTED, name="Agency Ltd")

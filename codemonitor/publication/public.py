@@ -1,0 +1,148 @@
+"""What everyone may see of a round: the embargo, in one place for every audience.
+
+The public portal, the API, the open data and the sitemap read rounds, reports and answers only
+through this module; nothing else decides what is public, and every read asks again (a page
+hiding a link is never the check):
+
+- **a round** is public from its `publishes_at` on — a moment the Secretariat sets in Geneva time,
+  after the Health Assembly — never before, never without one (`round_public`, `public_rounds`);
+- **its reports**, then, are the validated national reports and the stakeholder reports that were
+  submitted (in review or validated since), synthetic ones only in the demonstration round, less
+  those the Secretariat withheld (`public_reports`, `report_public`, `public_report`);
+- **a report's name**: the country's; a stakeholder's entity only where it agreed (`public_name`);
+- **its answers** never include personal data: the `personal_data` answers are stored apart and
+  never read here, and the report fields that name a person or an address (the contact email;
+  the entity's name without its consent) are left out (`public_answers`, `public_pages`).
+
+Every function takes `now` (default: the present) so that tests move the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from django.db.models import Q, QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from codemonitor.instruments.engine import AnswerValue
+from codemonitor.reporting.models import Answer, Report, Round, RoundInstrument
+from codemonitor.reporting.presenter import ReportPages
+from codemonitor.reporting.selectors import (
+    GENEVA,
+    PUBLIC_STATES,
+    public_entity_name,
+    reports_counting,
+    round_is_public,
+)
+
+# Report fields (`report_field` in the XLSForm) never published: they name a person or an address.
+PRIVATE_REPORT_FIELDS = frozenset({"contact_email"})
+AnswerKey = tuple[str, str]
+
+
+class NotPublic(LookupError):
+    """Asked for something that is not public (or does not exist: the two are never told apart)."""
+
+
+def round_public(round_: Round, *, now: dt.datetime | None = None) -> bool:
+    return round_is_public(round_, now=now)
+
+
+def public_rounds(*, now: dt.datetime | None = None) -> QuerySet[Round]:
+    """The rounds public at `now`, newest first."""
+    return Round.objects.filter(publishes_at__lte=now or timezone.now()).order_by("-number")
+
+
+def public_round(number: int, *, now: dt.datetime | None = None) -> Round:
+    found = public_rounds(now=now).filter(number=number).first()
+    if found is None:
+        raise NotPublic(number)
+    return found
+
+
+def public_reports(
+    round_instrument: RoundInstrument, *, now: dt.datetime | None = None
+) -> QuerySet[Report]:
+    """A round instrument's published reports (none before its round is public)."""
+    return reports_counting(round_instrument, public=True, now=now)
+
+
+def _public_filter(now: dt.datetime) -> Q:
+    """The reports of every round that are public at `now`, as one condition."""
+    by_kind = Q()
+    for kind, states in PUBLIC_STATES.items():
+        by_kind |= Q(instrument_version__instrument__kind=kind, state__in=states)
+    return (
+        Q(round_instrument__round__publishes_at__lte=now, withheld=False)
+        & (Q(is_demo=False) | Q(round_instrument__round__is_demo=True))
+        & by_kind
+    )
+
+
+def all_public_reports(*, now: dt.datetime | None = None) -> QuerySet[Report]:
+    """Every published report of every round."""
+    return Report.objects.filter(_public_filter(now or timezone.now()))
+
+
+def report_public(report: Report, *, now: dt.datetime | None = None) -> bool:
+    return all_public_reports(now=now).filter(pk=report.pk).exists()
+
+
+def public_report(pk: int | str, *, now: dt.datetime | None = None) -> Report:
+    """A published report by its id; NotPublic for any other id, whether it exists or not."""
+    try:
+        number = int(str(pk))
+    except ValueError:
+        raise NotPublic(pk) from None
+    found = (
+        all_public_reports(now=now)
+        .select_related("round_instrument__round", "member_state", "instrument_version__instrument")
+        .filter(pk=number)
+        .first()
+    )
+    if found is None:
+        raise NotPublic(pk)
+    return found
+
+
+def public_name(report: Report) -> str:
+    return public_entity_name(report)
+
+
+def public_answers(report: Report) -> dict[AnswerKey, AnswerValue]:
+    """The answers of a report that publication may show (never a personal one, never a
+    private report field, the entity's name only with its consent). The caller checks that
+    the report is public (`public_report`)."""
+    form = report.instrument_version.form
+    questions = form.questions()
+    fields = form.report_fields()
+    left_out = {name for key, name in fields.items() if key in PRIVATE_REPORT_FIELDS}
+    if not report.publish_entity_name and "entity_name" in fields:
+        left_out.add(fields["entity_name"])
+    left_out |= {name for name, question in questions.items() if question.personal}
+    return {
+        (question, row): value
+        for question, row, value in Answer.objects.filter(report=report).values_list(
+            "question", "row", "value"
+        )
+        if question not in left_out
+    }
+
+
+def public_pages(report: Report, *, language: str | None = None) -> ReportPages:
+    """The report drawn for everyone (its public answers only, the form's rules applied)."""
+    answers: Mapping[AnswerKey, AnswerValue] = public_answers(report)
+    return ReportPages(report, language=language, answers=answers)
+
+
+def publication_notice(round_: Round, *, now: dt.datetime | None = None) -> str:
+    """What the people of a round see of its publication: when it becomes public, or since
+    when it is, or that it has no date yet (Geneva time)."""
+    if round_.publishes_at is None:
+        return _("Not public: the Secretariat has set no publication date for this round yet.")
+    when = formats.date_format(timezone.localtime(round_.publishes_at, GENEVA), "j F Y, H:i")
+    if round_is_public(round_, now=now):
+        return _("Public since %(when)s (Geneva time).") % {"when": when}
+    return _("Public on %(when)s (Geneva time); nothing of it is public before.") % {"when": when}
