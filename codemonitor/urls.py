@@ -23,7 +23,8 @@ urlpatterns = [
     path("isri/", include("codemonitor.stakeholders.urls")),
     path("national/", include("codemonitor.national.urls")),
     path("backoffice/", include("codemonitor.backoffice.urls")),
-    path("recruiters/", include("codemonitor.portal.urls")),
+    # The public portal: /recruiters/, /rounds/, /reports/, /countries/ (codemonitor/portal).
+    path("", include("codemonitor.portal.urls")),
     path("account/", include("codemonitor.accounts.urls")),
     path("admin/login/", _AdminSignIn.as_view()),
     path("admin/", admin.site.urls),

@@ -27,6 +27,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from codemonitor.instruments.engine import AnswerValue
+from codemonitor.registers.models import NationalAuthority
 from codemonitor.reporting.models import Answer, Report, Round, RoundInstrument
 from codemonitor.reporting.presenter import ReportPages
 from codemonitor.reporting.selectors import (
@@ -146,3 +147,30 @@ def publication_notice(round_: Round, *, now: dt.datetime | None = None) -> str:
     if round_is_public(round_, now=now):
         return _("Public since %(when)s (Geneva time).") % {"when": when}
     return _("Public on %(when)s (Geneva time); nothing of it is public before.") % {"when": when}
+
+
+# -- the register of designated national authorities (Code Art. 7.4: published by WHO) ---------
+
+# What of a register entry is public: the authority and its official contact, never a person's
+# details (the entry's postal address and telephone are left to the Secretariat's pages).
+PUBLIC_AUTHORITY_FIELDS = ("name", "institution", "website", "email", "designated_on")
+
+
+def public_authority(iso3: str) -> dict[str, object] | None:
+    """A Member State's designated national authority as the public register shows it."""
+    found = (
+        NationalAuthority.objects.filter(member_state_id=iso3)
+        .values(*PUBLIC_AUTHORITY_FIELDS)
+        .first()
+    )
+    return dict(found) if found else None
+
+
+def public_country_reports(iso3: str, *, now: dt.datetime | None = None) -> QuerySet[Report]:
+    """A Member State's published national reports, newest round first."""
+    return (
+        all_public_reports(now=now)
+        .filter(member_state_id=iso3)
+        .select_related("round_instrument__round", "instrument_version__instrument")
+        .order_by("-round_instrument__round__number")
+    )

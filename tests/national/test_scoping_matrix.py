@@ -424,6 +424,12 @@ def cases() -> dict[str, Case]:
             staff,
         ),
         "portal:recruiters": ("get", lambda w: "/recruiters/?q=agency+w-1", {}, public),
+        # -- the published portal: anyone; the world's round is under embargo (its moment is
+        # months ahead), so its round and reports are 404 for everyone, the Secretariat too.
+        "portal:rounds": ("get", lambda w: "/rounds/", {}, public),
+        "portal:round": ("get", lambda w: f"/rounds/{w['round']}/", {}, everyone(NOT_FOUND)),
+        "portal:report": ("get", lambda w: f"/reports/{w['report']}/", {}, everyone(NOT_FOUND)),
+        "portal:country": ("get", lambda w: "/countries/GHA/", {}, public),
         # -- workforce import: the upload is the administrators'; analysts read the rest.
         "backoffice:statistics_files": ("get", b("workforce/"), {}, staff),
         "backoffice:statistics_import": (

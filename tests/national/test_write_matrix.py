@@ -766,6 +766,10 @@ BY_METHOD = [
     "backoffice:recruiters",
     "backoffice:recruiters_export",
     "portal:recruiters",
+    "portal:rounds",
+    "portal:round",
+    "portal:report",
+    "portal:country",
     # -- workforce import
     "backoffice:statistics_files",
     "backoffice:statistics_file",

@@ -32,78 +32,12 @@ from codemonitor.publication.services import (
     report_withhold,
     round_publication_set,
 )
-from codemonitor.reporting.models import Answer, PersonalAnswer, Report, ReportContact
-from codemonitor.reporting.rounds import round_instrument_for
+from codemonitor.reporting.models import Report
+from tests.publication.conftest import ENTITY, PLANTED_EMAIL, PLANTED_NAME, PLANTED_PHONE
 
 pytestmark = pytest.mark.django_db
 GENEVA = ZoneInfo("Europe/Zurich")
 State = Report.State
-
-PLANTED_NAME = "Planted-Person-Name"
-PLANTED_EMAIL = "planted.person@ngo.example"
-PLANTED_PHONE = "+41 22 555 01 99"
-ENTITY = "Nurses Without Borders (planted)"
-
-
-def stakeholder_report(use, sequence: int, state: str, *, consent: bool, language: str = "fr"):
-    report = Report.objects.create(
-        round_instrument=use,
-        instrument_version=use.instrument_version,
-        sequence=sequence,
-        entity_name=ENTITY,
-        publish_entity_name=consent,
-        state=state,
-        language=language,
-        submitted_at=timezone.now() if state != State.DRAFT else None,
-    )
-    ReportContact.objects.create(report=report, email=PLANTED_EMAIL)
-    for question, value in (
-        ("entity_name", ENTITY),
-        ("stakeholder_category", "union"),
-        ("publish_name", "yes" if consent else "no"),
-        # A personal answer misfiled among the answers: the form marks it personal, so it is
-        # left out all the same.
-        ("telephone", PLANTED_PHONE),
-    ):
-        Answer.objects.create(
-            report=report, round_instrument=use, question=question, row="", value=value
-        )
-    for question, value in (
-        ("contact_first_name", PLANTED_NAME),
-        ("email", PLANTED_EMAIL),
-        ("telephone", PLANTED_PHONE),
-    ):
-        PersonalAnswer.objects.create(
-            report=report, round_instrument=use, question=question, row="", value=value
-        )
-    return report
-
-
-@pytest.fixture
-def round_(nri_round, report_a, report_b, people):
-    """The demonstration round: Ghana's national report validated, France's submitted; three
-    stakeholder reports (submitted with and without consent to be named, and a draft)."""
-    Report.objects.filter(pk=report_a.pk).update(state=State.VALIDATED, submitted_at=timezone.now())
-    Report.objects.filter(pk=report_b.pk).update(state=State.SUBMITTED, submitted_at=timezone.now())
-    isri = round_instrument_for(nri_round.round, "stakeholder")
-    named = stakeholder_report(isri, 1, State.SUBMITTED, consent=True)
-    unnamed = stakeholder_report(isri, 2, State.VALIDATED, consent=False, language="en")
-    draft = stakeholder_report(isri, 3, State.DRAFT, consent=True)
-    closes = max(use.closes_at for use in nri_round.round.instruments.all())
-    moment = timezone.localtime(closes, GENEVA) + dt.timedelta(days=30)
-    round_publication_set(round_=nri_round.round, publishes_at=moment, user=people["admin"])
-    nri_round.round.refresh_from_db()
-    return {
-        "round": nri_round.round,
-        "nri": nri_round,
-        "isri": isri,
-        "moment": nri_round.round.publishes_at,
-        "national": Report.objects.get(pk=report_a.pk),
-        "submitted_national": Report.objects.get(pk=report_b.pk),
-        "named": named,
-        "unnamed": unnamed,
-        "draft": draft,
-    }
 
 
 def test_nothing_is_public_before_the_moment_then_only_what_may_be_published(round_) -> None:
