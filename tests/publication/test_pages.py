@@ -8,23 +8,24 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from codemonitor.core.models import AuditEntry
-from codemonitor.reporting.models import Report
+from codemonitor.reporting.models import Report, Round
 
 pytestmark = pytest.mark.django_db
 GENEVA = ZoneInfo("Europe/Zurich")
 
 
-def last_deadline(round_) -> dt.datetime:
+def last_deadline(round_: Round) -> dt.datetime:
     return max(use.closes_at for use in round_.instruments.all())
 
 
-def page(client, url: str) -> str:
+def page(client: Client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 def test_the_administrator_sets_the_moment_and_everyone_sees_it(clients, nri_round) -> None:
