@@ -85,8 +85,11 @@ class DatabaseUnavailableMiddleware:
 
 
 # Pages anyone may see that hold nothing personal: kept by browsers and proxies as usual.
-# The public lookup of recruiters sets its own `Cache-Control: private, max-age=…`.
-PUBLIC_PATHS = re.compile(r"^/(healthz|recruiters/)?$")
+# The public lookup of recruiters and the published pages (portal/published.py) set their own
+# `Cache-Control: private, max-age=…`.
+PUBLIC_PATHS = re.compile(
+    r"^/(healthz|recruiters/|rounds/|rounds/\d+/|reports/\d+/|countries/[A-Za-z]{3}/)?$"
+)
 
 
 class PrivatePagesMiddleware:

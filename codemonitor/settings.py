@@ -283,6 +283,9 @@ CHECKFORM_MAX_SECONDS = envint("CHECKFORM_MAX_SECONDS", 10)
 # How long the analysis keeps what it read of a round's answers in the cache (the key changes
 # with the answers, so this only bounds the memory of what is no longer asked for).
 ANALYSIS_CACHE_SECONDS = envint("ANALYSIS_CACHE_SECONDS", 3600)
+# A demonstration round's synthetic reports name real Member States: never public, unless an
+# installation made for trying the platform says so (PUBLISH_DEMO_ROUNDS=1).
+PUBLISH_DEMO_ROUNDS = os.environ.get("PUBLISH_DEMO_ROUNDS", "0") == "1"
 # Documents attached to reports: per file and per report.
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_DOCUMENTS_MAX_BYTES = envint("REPORT_DOCUMENTS_MAX_BYTES", 100 * 1024 * 1024)

@@ -26,13 +26,18 @@ from codemonitor.reporting.models import Report, Round
 MOMENT_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 
 
+# The years a publication moment may fall in (a year 1 would not even convert to UTC).
+YEARS = range(2000, 2201)
+
+
 def _moment(text: str) -> dt.datetime | None:
     """A moment typed in the form (Geneva time), or None when it is no moment."""
     for pattern in (MOMENT_FORMAT, f"{MOMENT_FORMAT}:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(text, pattern)
+            found = dt.datetime.strptime(text, pattern)
         except ValueError:
             continue
+        return found if found.year in YEARS else None
     return None
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -43,23 +44,36 @@ from codemonitor.reporting.selectors import REGIONS, deadline_date, regions_on
 
 CACHE_SECONDS = 300
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "portal"
+SITE_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+LOCALE = Path(__file__).resolve().parents[1] / "locale"
 
 
 @functools.cache
-def _templates_digest() -> str:
-    """The portal's templates as they are deployed: a new release changes every ETag."""
+def _release_digest() -> str:
+    """The templates and translations as deployed: a new release changes every ETag."""
     digest = hashlib.sha256()
-    for path in sorted(TEMPLATES.rglob("*.html")):
-        digest.update(path.read_bytes())
+    for folder, pattern in ((TEMPLATES, "*.html"), (SITE_TEMPLATES, "*.html"), (LOCALE, "*.mo")):
+        for path in sorted(folder.rglob(pattern)):
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def _etag(request: HttpRequest, template: str, version: str) -> str:
     """What a page shows depends on its data (`version`: what changes when it does), the
-    language, who is signed in (the header names them) and the templates — never on the
-    form tokens that differ on every drawing, which an ETag of the content would include."""
+    language, who is signed in (the header names them), the browser's form token (the page's
+    language form carries it) and the release — never on the masked tokens that differ on
+    every drawing, which an ETag of the content would include."""
     user = getattr(request, "user", None)
-    parts = [template, version, active(), str(getattr(user, "pk", "") or ""), _templates_digest()]
+    parts = [
+        template,
+        version,
+        active(),
+        str(getattr(user, "pk", "") or ""),
+        # The form token's secret: the browser's (before drawing), or the one the drawn page
+        # holds and sends it (after), so that the next request's ETag is the same.
+        str(request.META.get("CSRF_COOKIE", "")),
+        _release_digest(),
+    ]
     return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
 
 
@@ -67,14 +81,20 @@ def _public(
     request: HttpRequest, template: str, version: str, context: Callable[[], dict[str, Any]]
 ) -> HttpResponse:
     """A public page with its validators: 304 when the browser has this version already (the
-    page is not even drawn), else drawn, kept privately for five minutes with its ETag."""
+    page is not even drawn; never while a message waits to be shown), else drawn, kept
+    privately for five minutes with its ETag."""
     etag = _etag(request, template, version)
     unchanged = get_conditional_response(request, etag=etag)
-    if unchanged is not None and unchanged.status_code == 304:
+    if (
+        unchanged is not None
+        and unchanged.status_code == 304
+        and not len(messages.get_messages(request))  # len: reading them would use them up
+    ):
+        unchanged["ETag"] = etag
         patch_cache_control(unchanged, private=True, max_age=CACHE_SECONDS)
         return unchanged
     response = render(request, template, context())
-    response["ETag"] = etag
+    response["ETag"] = _etag(request, template, version)
     patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
     return response
 
@@ -88,10 +108,9 @@ def _stamp(reports: Iterable[Report]) -> str:
 def rounds(request: HttpRequest) -> HttpResponse:
     found: list[dict[str, Any]] = []
     for round_ in public_rounds().prefetch_related("instruments__instrument_version__instrument"):
-        counts = {
-            use.instrument_version.instrument.kind: public_reports(use).count()
-            for use in round_.instruments.all()
-        }
+        counts: Counter[str] = Counter()
+        for use in round_.instruments.all():
+            counts[use.instrument_version.instrument.kind] += public_reports(use).count()
         found.append(
             {
                 "round": round_,
@@ -100,7 +119,8 @@ def rounds(request: HttpRequest) -> HttpResponse:
             }
         )
     version = ";".join(
-        f"{item['round'].pk}@{item['round'].publishes_at}:{item['national']}:{item['stakeholder']}"
+        f"{item['round'].pk}@{item['round'].publishes_at}:{item['round'].title}:"
+        f"{item['round'].report_to}:{item['national']}:{item['stakeholder']}"
         for item in found
     )
     return _public(request, "portal/rounds.html", version, lambda: {"rounds": found})
@@ -123,7 +143,7 @@ def round_page(request: HttpRequest, number: int) -> HttpResponse:
         )
         for use in uses
     }
-    version = f"{round_.pk}@{round_.publishes_at}|" + "|".join(
+    version = f"{round_.pk}@{round_.publishes_at}:{round_.title}:{round_.report_to}|" + "|".join(
         _stamp(reports) for reports in published.values()
     )
 

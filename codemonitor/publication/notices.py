@@ -11,6 +11,7 @@ twice, or restarted half-way, never tells anyone twice.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,41 +25,60 @@ from codemonitor.publication.public import public_reports
 from codemonitor.reporting.models import ReportContact, Round
 
 TASK_PATH = "codemonitor.publication.notices.publication_run"
+LOG = logging.getLogger(__name__)
 
 
 def publication_due(*, now: dt.datetime | None = None) -> list[Round]:
     """Mark every round whose publication moment has passed (and that is not marked yet) as
-    published and tell its reports' people; returns the rounds marked."""
+    published and tell its reports' people; returns the rounds marked. In rounds marked
+    before, the reports that became public since (validated later) are told too. Demonstration
+    rounds never: their synthetic reports name real Member States, whose people are not told.
+    A round that fails is logged and left for the next run; the others go on."""
     now = now or timezone.now()
     marked: list[Round] = []
-    for pk in Round.objects.filter(publishes_at__lte=now, published_at__isnull=True).values_list(
-        "pk", flat=True
-    ):
-        with transaction.atomic():
-            round_ = Round.objects.select_for_update().get(pk=pk)
-            if round_.published_at is not None or not round_.is_published(now):
-                continue  # another run got there first, or the date moved meanwhile
-            round_.published_at = now
-            round_.save(update_fields=["published_at"])
-            told = _tell(round_, now)
-            audit_log(
-                action=Action.ROUND_PUBLISHED,
-                actor_label="system",
-                target=round_,
-                data={"round": round_.number, "reports_told": told},
-            )
-        marked.append(round_)
+    due = Round.objects.filter(publishes_at__lte=now, is_demo=False).values_list(
+        "pk", "published_at"
+    )
+    for pk, published_at in due:
+        try:
+            with transaction.atomic():
+                round_ = Round.objects.select_for_update().get(pk=pk)
+                if not round_.is_published(now):
+                    continue  # the moment moved meanwhile
+                if round_.published_at is None:
+                    round_.published_at = now
+                    round_.save(update_fields=["published_at"])
+                    told = _tell(round_, now)
+                    audit_log(
+                        action=Action.ROUND_PUBLISHED,
+                        actor_label="system",
+                        target=round_,
+                        data={"round": round_.number, "reports_told": told},
+                    )
+                    marked.append(round_)
+                else:
+                    _tell(round_, now, since=published_at)
+        except Exception:
+            LOG.exception("publication of round %s failed; the next run tries again", pk)
     return marked
 
 
-def _tell(round_: Round, now: dt.datetime) -> int:
-    """Queue one notice per published report of the round; returns how many reports."""
+def _tell(round_: Round, now: dt.datetime, *, since: dt.datetime | None = None) -> int:
+    """Queue one notice per published report of the round not told yet (with `since`, only
+    those changed since: validated after the round was published); returns how many."""
     focal_points = focal_points_by_country()
     told = 0
     for round_instrument in round_.instruments.select_related("instrument_version__instrument"):
         reports = public_reports(round_instrument, now=now).select_related(
             "member_state", "round_instrument__round", "instrument_version__instrument"
         )
+        if since is not None:
+            told_already = PublicationNotice.objects.filter(
+                report__round_instrument=round_instrument
+            )
+            reports = reports.filter(updated_at__gt=since).exclude(
+                pk__in=told_already.values("report_id")
+            )
         contacts = dict(
             ReportContact.objects.filter(report__in=reports).values_list("report_id", "email")
         )
@@ -90,12 +110,14 @@ def _tell(round_: Round, now: dt.datetime) -> int:
 
 @task()
 def publication_run(now: str | None = None) -> int:
-    """Publish what is due, then plan the next run (the top of the next hour)."""
+    """Publish what is due; the next run (the top of the next hour) is planned whatever
+    happens to this one."""
     moment = dt.datetime.fromisoformat(now) if now else None
-    marked = publication_due(now=moment)
-    if now is None:
-        publication_schedule()
-    return len(marked)
+    try:
+        return len(publication_due(now=moment))
+    finally:
+        if now is None:
+            publication_schedule()
 
 
 def publication_schedule(now: dt.datetime | None = None) -> bool:

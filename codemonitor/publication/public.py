@@ -5,7 +5,9 @@ through this module; nothing else decides what is public, and every read asks ag
 hiding a link is never the check):
 
 - **a round** is public from its `publishes_at` on — a moment the Secretariat sets in Geneva time,
-  after the Health Assembly — never before, never without one (`round_public`, `public_rounds`);
+  after the Health Assembly — never before, never without one; a demonstration round never
+  (synthetic reports of real Member States), unless the installation publishes them for trying
+  the portal (`PUBLISH_DEMO_ROUNDS`) (`round_public`, `public_rounds`);
 - **its reports**, then, are the validated national reports and the stakeholder reports that were
   submitted (in review or validated since), synthetic ones only in the demonstration round, less
   those the Secretariat withheld (`public_reports`, `report_public`, `public_report`);
@@ -22,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -32,8 +34,9 @@ from codemonitor.reporting.models import Answer, Report, Round, RoundInstrument
 from codemonitor.reporting.presenter import ReportPages
 from codemonitor.reporting.selectors import (
     GENEVA,
-    PUBLIC_STATES,
     public_entity_name,
+    public_reports_filter,
+    public_rounds_filter,
     reports_counting,
     round_is_public,
 )
@@ -53,7 +56,7 @@ def round_public(round_: Round, *, now: dt.datetime | None = None) -> bool:
 
 def public_rounds(*, now: dt.datetime | None = None) -> QuerySet[Round]:
     """The rounds public at `now`, newest first."""
-    return Round.objects.filter(publishes_at__lte=now or timezone.now()).order_by("-number")
+    return Round.objects.filter(public_rounds_filter(now)).order_by("-number")
 
 
 def public_round(number: int, *, now: dt.datetime | None = None) -> Round:
@@ -70,21 +73,9 @@ def public_reports(
     return reports_counting(round_instrument, public=True, now=now)
 
 
-def _public_filter(now: dt.datetime) -> Q:
-    """The reports of every round that are public at `now`, as one condition."""
-    by_kind = Q()
-    for kind, states in PUBLIC_STATES.items():
-        by_kind |= Q(instrument_version__instrument__kind=kind, state__in=states)
-    return (
-        Q(round_instrument__round__publishes_at__lte=now, withheld=False)
-        & (Q(is_demo=False) | Q(round_instrument__round__is_demo=True))
-        & by_kind
-    )
-
-
 def all_public_reports(*, now: dt.datetime | None = None) -> QuerySet[Report]:
     """Every published report of every round."""
-    return Report.objects.filter(_public_filter(now or timezone.now()))
+    return Report.objects.filter(public_reports_filter(now))
 
 
 def report_public(report: Report, *, now: dt.datetime | None = None) -> bool:
@@ -112,17 +103,27 @@ def public_name(report: Report) -> str:
     return public_entity_name(report)
 
 
-def public_answers(report: Report) -> dict[AnswerKey, AnswerValue]:
-    """The answers of a report that publication may show (never a personal one, never a
-    private report field, the entity's name only with its consent). The caller checks that
-    the report is public (`public_report`)."""
+def left_out_questions(report: Report) -> frozenset[str]:
+    """The questions of a report's form that publication never shows: personal ones, the private
+    report fields, the entity's name without its consent, and documents (their names may name
+    a person or the entity; documents are published on their own, not through the answers)."""
     form = report.instrument_version.form
-    questions = form.questions()
     fields = form.report_fields()
     left_out = {name for key, name in fields.items() if key in PRIVATE_REPORT_FIELDS}
     if not report.publish_entity_name and "entity_name" in fields:
         left_out.add(fields["entity_name"])
-    left_out |= {name for name, question in questions.items() if question.personal}
+    left_out |= {
+        name
+        for name, question in form.questions().items()
+        if question.personal or question.kind == "file"
+    }
+    return frozenset(left_out)
+
+
+def public_answers(report: Report) -> dict[AnswerKey, AnswerValue]:
+    """The answers of a report that publication may show (`left_out_questions` never). The
+    caller checks that the report is public (`public_report`)."""
+    left_out = left_out_questions(report)
     return {
         (question, row): value
         for question, row, value in Answer.objects.filter(report=report).values_list(
@@ -133,9 +134,12 @@ def public_answers(report: Report) -> dict[AnswerKey, AnswerValue]:
 
 
 def public_pages(report: Report, *, language: str | None = None) -> ReportPages:
-    """The report drawn for everyone (its public answers only, the form's rules applied)."""
+    """The report drawn for everyone: its public answers only, the form's rules applied, the
+    questions left out not drawn at all."""
     answers: Mapping[AnswerKey, AnswerValue] = public_answers(report)
-    return ReportPages(report, language=language, answers=answers)
+    return ReportPages(
+        report, language=language, answers=answers, leave_out=left_out_questions(report)
+    )
 
 
 def publication_notice(round_: Round, *, now: dt.datetime | None = None) -> str:

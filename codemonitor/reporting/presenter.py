@@ -109,10 +109,13 @@ class ReportPages:
         language: str | None = None,
         answers: Mapping[AnswerKey, AnswerValue] | None = None,
         evaluation: Evaluation | None = None,
+        leave_out: frozenset[str] = frozenset(),
     ) -> None:
         """Load the report's answers, or draw the given ones (`answers`), or the answers of an
-        evaluation that an editing service has just changed (`evaluation`)."""
+        evaluation that an editing service has just changed (`evaluation`). The questions of
+        `leave_out` are never drawn in the review (publication leaves out personal ones)."""
         self.report = report
+        self.leave_out = leave_out
         self.form: Form = report.instrument_version.form
         self.language = language or report.language
         self._versions: dict[AnswerKey, int] | None = None
@@ -333,7 +336,7 @@ class ReportPages:
         self, nodes: Iterable[Question], row: str, lines: list[tuple[str, str, int]], depth: int
     ) -> None:
         for node in nodes:
-            if not self.evaluation.relevant(node.name, row):
+            if node.name in self.leave_out or not self.evaluation.relevant(node.name, row):
                 continue
             if node.kind == "group":
                 label = self.text(node, "label")

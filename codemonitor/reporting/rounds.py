@@ -7,8 +7,11 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from codemonitor.core.audit import Action
+from codemonitor.core.models import AuditEntry
 from codemonitor.instruments.models import Instrument, InstrumentVersion
 from codemonitor.reporting.models import Round, RoundInstrument
 
@@ -47,9 +50,19 @@ def rounds_load_history() -> int:
         )
     fifth = Round.objects.get(number=5)
     fifth.opens_at = _geneva(2024, 4, 1, 0, 0)
-    # Public once the 78th World Health Assembly has discussed it (A78/..., 27 May 2025).
-    fifth.publishes_at = fifth.publishes_at or _geneva(2025, 5, 27, 0, 0)
-    fifth.save(update_fields=["opens_at", "publishes_at"])
+    # Public once the 78th World Health Assembly has discussed it (A78/..., 27 May 2025) —
+    # unless the Secretariat has decided otherwise since (moved or removed the moment): a
+    # later bootstrap never undoes that.
+    decided = AuditEntry.objects.filter(
+        action=Action.ROUND_PUBLICATION_CHANGED,
+        target_type=ContentType.objects.get_for_model(Round),
+        target_id=fifth.pk,
+    ).exists()
+    fields = ["opens_at"]
+    if not decided:
+        fifth.publishes_at = _geneva(2025, 5, 27, 0, 0)
+        fields.append("publishes_at")
+    fifth.save(update_fields=fields)
     deadlines = {"isri": _geneva(2024, 7, 31), "nri": _geneva(2024, 8, 31)}
     for code, closes_at in deadlines.items():
         version = InstrumentVersion.objects.filter(

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -51,8 +52,35 @@ def geneva_date(at: dt.datetime | None = None) -> dt.date:
 
 def round_is_public(round_: Round, *, now: dt.datetime | None = None) -> bool:
     """Public from the round's `publishes_at` (a moment, set in Geneva time); never before,
-    never without one."""
+    never without one. A demonstration round (synthetic reports of real Member States) never
+    is, unless the installation says so (`PUBLISH_DEMO_ROUNDS`, for trying the portal)."""
+    if round_.is_demo and not settings.PUBLISH_DEMO_ROUNDS:
+        return False
     return round_.is_published(now)
+
+
+def public_rounds_filter(now: dt.datetime | None = None, *, prefix: str = "") -> Q:
+    """The rounds public at `now`, as a condition on Round (or, with `prefix`, on what leads
+    to one: "round_instrument__round__"): the rule of `round_is_public`."""
+    condition = Q(**{f"{prefix}publishes_at__lte": now or timezone.now()})
+    if not settings.PUBLISH_DEMO_ROUNDS:
+        condition &= Q(**{f"{prefix}is_demo": False})
+    return condition
+
+
+def public_reports_filter(now: dt.datetime | None = None) -> Q:
+    """The reports public at `now` in every round, as a condition on Report: of a public round,
+    in a public state for their instrument's kind, not withheld, synthetic ones only in the
+    demonstration round (`reports_counting(public=True)` is the same for one round)."""
+    by_kind = Q()
+    for kind, states in PUBLIC_STATES.items():
+        by_kind |= Q(instrument_version__instrument__kind=kind, state__in=states)
+    return (
+        public_rounds_filter(now, prefix="round_instrument__round__")
+        & Q(withheld=False)
+        & (Q(is_demo=False) | Q(round_instrument__round__is_demo=True))
+        & by_kind
+    )
 
 
 def deadline_date(round_instrument: RoundInstrument) -> dt.date:

@@ -7,10 +7,18 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from codemonitor.publication.services import round_publication_set
-from codemonitor.reporting.models import Answer, PersonalAnswer, Report, ReportContact
+from codemonitor.reporting.models import (
+    Answer,
+    PersonalAnswer,
+    Report,
+    ReportContact,
+    ReportFile,
+    Round,
+)
 from codemonitor.reporting.rounds import round_instrument_for
 from tests.national.conftest import nri_round, report_a, report_b
 
@@ -23,6 +31,7 @@ PLANTED_NAME = "Planted-Person-Name"
 PLANTED_EMAIL = "planted.person@ngo.example"
 PLANTED_PHONE = "+41 22 555 01 99"
 ENTITY = "Nurses Without Borders (planted)"
+DOCUMENT_NAME = "CV_Planted_Person.txt"
 
 
 def stakeholder_report(use, sequence: int, state: str, *, consent: bool, language: str = "fr"):
@@ -61,12 +70,28 @@ def stakeholder_report(use, sequence: int, state: str, *, consent: bool, languag
 
 @pytest.fixture
 def round_(nri_round, report_a, report_b, people):
-    """The demonstration round: Ghana's national report validated, France's submitted; three
-    stakeholder reports (submitted with and without consent to be named, and a draft)."""
+    """A real round (the demonstration round made real: a demonstration round is never public):
+    Ghana's national report validated, France's submitted; three stakeholder reports
+    (submitted with and without consent to be named, and a draft); a document whose name
+    names a person."""
+    Round.objects.filter(pk=nri_round.round_id).update(is_demo=False)
+    nri_round.round.refresh_from_db()
     Report.objects.filter(pk=report_a.pk).update(state=State.VALIDATED, submitted_at=timezone.now())
     Report.objects.filter(pk=report_b.pk).update(state=State.SUBMITTED, submitted_at=timezone.now())
     isri = round_instrument_for(nri_round.round, "stakeholder")
     named = stakeholder_report(isri, 1, State.SUBMITTED, consent=True)
+    document = ReportFile(
+        report=named,
+        question="q10_documents",
+        original_name=DOCUMENT_NAME,
+        content_type="text/plain",
+        size=5,
+        sha256="x",
+    )
+    document.file.save("cv.txt", ContentFile(b"hello"), save=True)
+    Answer.objects.create(
+        report=named, round_instrument=isri, question="q10_documents", row="", value=[document.pk]
+    )
     unnamed = stakeholder_report(isri, 2, State.VALIDATED, consent=False, language="en")
     draft = stakeholder_report(isri, 3, State.DRAFT, consent=True)
     closes = max(use.closes_at for use in nri_round.round.instruments.all())

@@ -33,7 +33,13 @@ from codemonitor.publication.services import (
     round_publication_set,
 )
 from codemonitor.reporting.models import Report
-from tests.publication.conftest import ENTITY, PLANTED_EMAIL, PLANTED_NAME, PLANTED_PHONE
+from tests.publication.conftest import (
+    DOCUMENT_NAME,
+    ENTITY,
+    PLANTED_EMAIL,
+    PLANTED_NAME,
+    PLANTED_PHONE,
+)
 
 pytestmark = pytest.mark.django_db
 GENEVA = ZoneInfo("Europe/Zurich")
@@ -92,9 +98,14 @@ def test_a_withheld_report_stays_out_and_the_decision_is_audited(round_, people)
 def test_personal_data_are_never_among_the_public_answers(round_) -> None:
     for report in (round_["named"], round_["unnamed"]):
         shown = public_answers(report)
-        text = repr(shown) + repr(public_pages(report).review())
-        for planted in (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE):
+        review = public_pages(report).review()
+        text = repr(shown) + repr(review)
+        for planted in (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME):
             assert planted not in text
+        # Personal questions and documents are not drawn at all (not even as "—").
+        labels = {label for _n, _t, lines in review for label, _a, _d in lines}
+        assert not any("mail" in label.casefold() for label in labels)
+        assert ("q10_documents", "") not in shown
         assert shown[("stakeholder_category", "")] == "union"
     # The entity is named only where it agreed.
     assert public_answers(round_["named"])[("entity_name", "")] == ENTITY
@@ -172,3 +183,53 @@ def test_the_task_publishes_once_and_tells_each_report_once_in_its_language(
     for message in messages:
         body = message.get_payload(decode=True).decode()
         assert PLANTED_NAME not in body and PLANTED_PHONE not in body
+
+
+def test_a_demonstration_round_is_never_public_nor_told_unless_the_installation_says(
+    round_, settings, smtp, django_capture_on_commit_callbacks
+) -> None:
+    from codemonitor.reporting.models import Round
+
+    Round.objects.filter(pk=round_["round"].pk).update(is_demo=True)
+    after = round_["moment"] + dt.timedelta(minutes=1)
+    assert list(all_public_reports(now=after)) == []
+    with pytest.raises(NotPublic):
+        public_round(round_["round"].number, now=after)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publication_due(now=after) == []
+    assert smtp.messages == [] and not PublicationNotice.objects.exists()
+    # An installation for trying the portal may publish it; its people are still never told.
+    settings.PUBLISH_DEMO_ROUNDS = True
+    assert round_["national"] in all_public_reports(now=after)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publication_due(now=after) == []
+    assert not PublicationNotice.objects.exists()
+
+
+def test_a_report_validated_after_publication_is_told_at_the_next_run(
+    round_, smtp, django_capture_on_commit_callbacks
+) -> None:
+    moment = round_["moment"]
+    with django_capture_on_commit_callbacks(execute=True):
+        publication_due(now=moment + dt.timedelta(minutes=5))
+    assert not PublicationNotice.objects.filter(report=round_["submitted_national"]).exists()
+    Report.objects.filter(pk=round_["submitted_national"].pk).update(
+        state=State.VALIDATED, updated_at=moment + dt.timedelta(days=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publication_due(now=moment + dt.timedelta(days=2)) == []  # marked already
+    assert PublicationNotice.objects.filter(report=round_["submitted_national"]).exists()
+    smtp.wait_for(4)
+    assert "fp@fra.example" in {str(m["To"]) for m in smtp.messages}
+
+
+def test_a_bootstrap_never_undoes_the_secretariat_s_decision(people, instruments) -> None:
+    from codemonitor.reporting.models import Round
+    from codemonitor.reporting.rounds import rounds_load_history
+
+    rounds_load_history()
+    fifth = Round.objects.get(number=5)
+    assert fifth.publishes_at == dt.datetime(2025, 5, 27, tzinfo=GENEVA)
+    round_publication_set(round_=fifth, publishes_at=None, user=people["admin"])
+    rounds_load_history()
+    assert Round.objects.get(number=5).publishes_at is None

@@ -55,7 +55,9 @@ def test_the_administrator_sets_the_moment_and_everyone_sees_it(clients, nri_rou
     assert AuditEntry.objects.filter(action="round.publication.changed").count() == 2
 
 
-@pytest.mark.parametrize("typed", ["", "tomorrow", "2024-13-45T99:99", "\x00", "9" * 200])
+@pytest.mark.parametrize(
+    "typed", ["", "tomorrow", "2024-13-45T99:99", "\x00", "9" * 200, "0001-01-01T00:00"]
+)
 def test_a_moment_that_is_no_moment_is_named_and_kept(clients, nri_round, typed) -> None:
     round_ = nri_round.round
     before = round_.publishes_at

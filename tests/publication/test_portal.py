@@ -14,7 +14,13 @@ from codemonitor.publication.services import report_withhold
 from codemonitor.registers.models import NationalAuthority
 from codemonitor.reporting.models import Report, Round
 from tests.conftest import sign_in
-from tests.publication.conftest import ENTITY, PLANTED_EMAIL, PLANTED_NAME, PLANTED_PHONE
+from tests.publication.conftest import (
+    DOCUMENT_NAME,
+    ENTITY,
+    PLANTED_EMAIL,
+    PLANTED_NAME,
+    PLANTED_PHONE,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +103,14 @@ def test_personal_data_are_in_no_public_page(round_, visitors) -> None:
         for client in visitors.values():
             for url in urls(round_):
                 text = client.get(url).content.decode()
-                for planted in (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DNA_ADDRESS, DNA_PHONE):
+                for planted in (
+                    PLANTED_NAME,
+                    PLANTED_EMAIL,
+                    PLANTED_PHONE,
+                    DOCUMENT_NAME,
+                    DNA_ADDRESS,
+                    DNA_PHONE,
+                ):
                     assert planted not in text, (url, planted)
     country = visitors["anonymous"].get("/countries/GHA/").content.decode()
     assert "Human Resources Directorate" in country and "hrh@moh.example" in country
@@ -115,10 +128,17 @@ def test_public_pages_are_cached_by_the_browser_and_revalidated(round_) -> None:
     for url in shown:
         first = client.get(url)
         assert first.status_code == 200
-        assert "private" in first["Cache-Control"] and "max-age=300" in first["Cache-Control"]
+        control = first["Cache-Control"]
+        assert "private" in control and "max-age=300" in control and "no-store" not in control
         again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
         assert again.status_code == 304 and again.content == b""
+        assert again["ETag"] == first["ETag"]
         assert client.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+    # A change of what the page shows is a new version: the browser's copy is not used.
+    etag = client.get(f"/reports/{round_['national'].pk}/")["ETag"]
+    Report.objects.filter(pk=round_["national"].pk).update(updated_at=timezone.now())
+    changed = client.get(f"/reports/{round_['national'].pk}/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
 
 
 @pytest.mark.parametrize(
