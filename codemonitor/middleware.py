@@ -88,7 +88,7 @@ class DatabaseUnavailableMiddleware:
 # The public lookup of recruiters and the published pages (portal/published.py) set their own
 # `Cache-Control: private, max-age=…`.
 PUBLIC_PATHS = re.compile(
-    r"^/(healthz|recruiters/|rounds/|rounds/\d+/|reports/\d+/|countries/[A-Za-z]{3}/)?$"
+    r"^/(healthz|sitemap\.xml|recruiters/|rounds/|rounds/\d+/|reports/\d+/|countries/[A-Za-z]{3}/)?$"
 )
 
 

@@ -4,10 +4,13 @@ Errors are answered by codemonitor/errors.py: pages drawn without the database, 
 pages' scripts, 503 while the database is down."""
 
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, reverse
+from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 
 from codemonitor import views
+from codemonitor.portal.sitemaps import SITEMAPS
 
 
 class _AdminSignIn(RedirectView):
@@ -19,6 +22,8 @@ class _AdminSignIn(RedirectView):
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # What is published, for search engines (read through publication.public, as the pages).
+    path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("isri/", include("codemonitor.stakeholders.urls")),
     path("national/", include("codemonitor.national.urls")),

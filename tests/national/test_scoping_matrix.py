@@ -427,6 +427,7 @@ def cases() -> dict[str, Case]:
         # -- the published portal: anyone; the world's round is under embargo (its moment is
         # months ahead), so its round and reports are 404 for everyone, the Secretariat too.
         "portal:rounds": ("get", lambda w: "/rounds/", {}, public),
+        "sitemap": ("get", lambda w: "/sitemap.xml", {}, public),
         "portal:round": ("get", lambda w: f"/rounds/{w['round']}/", {}, everyone(NOT_FOUND)),
         "portal:report": ("get", lambda w: f"/reports/{w['report']}/", {}, everyone(NOT_FOUND)),
         "portal:country": ("get", lambda w: "/countries/GHA/", {}, public),

@@ -767,6 +767,7 @@ BY_METHOD = [
     "backoffice:recruiters_export",
     "portal:recruiters",
     "portal:rounds",
+    "sitemap",
     "portal:round",
     "portal:report",
     "portal:country",

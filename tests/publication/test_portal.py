@@ -163,3 +163,27 @@ def test_a_report_page_in_another_language(round_) -> None:
     page = client.get(f"/reports/{round_['national'].pk}/")
     assert page.status_code == 200 and 'lang="fr"' in page.content.decode()
     assert Report.objects.get(pk=round_["national"].pk).state == Report.State.VALIDATED
+
+
+def test_the_sitemap_lists_only_what_is_published(round_, people) -> None:
+    def listed() -> str:
+        response = Client().get("/sitemap.xml")
+        assert response.status_code == 200 and response["Content-Type"].startswith(
+            "application/xml"
+        )
+        return response.content.decode()
+
+    move_the_clock(round_, public=False)
+    before = listed()
+    assert f"/rounds/{round_['round'].number}/" not in before
+    assert "/reports/" not in before
+    assert "/countries/GHA/" in before and "/rounds/" in before
+    move_the_clock(round_, public=True)
+    after = listed()
+    assert f"/rounds/{round_['round'].number}/" in after
+    for key in ("national", "named", "unnamed"):
+        assert f"/reports/{round_[key].pk}/" in after, key
+    for key in ("submitted_national", "draft"):
+        assert f"/reports/{round_[key].pk}/" not in after, key
+    report_withhold(report=round_["named"], reason="Consent unclear", user=people["admin"])
+    assert f"/reports/{round_['named'].pk}/" not in listed()
