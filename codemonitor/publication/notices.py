@@ -130,8 +130,3 @@ def publication_schedule(now: dt.datetime | None = None) -> bool:
     next_run = (now + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     publication_run.using(run_after=next_run).enqueue()
     return True
-
-
-def reports_told(round_: Round) -> int:
-    """How many of the round's reports had their notice."""
-    return PublicationNotice.objects.filter(report__round_instrument__round=round_).count()

@@ -28,7 +28,7 @@ from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from codemonitor.instruments.engine import AnswerValue
+from codemonitor.instruments.engine import AnswerKey, AnswerValue
 from codemonitor.registers.models import NationalAuthority
 from codemonitor.reporting.models import Answer, Report, Round, RoundInstrument
 from codemonitor.reporting.presenter import ReportPages
@@ -43,7 +43,6 @@ from codemonitor.reporting.selectors import (
 
 # Report fields (`report_field` in the XLSForm) never published: they name a person or an address.
 PRIVATE_REPORT_FIELDS = frozenset({"contact_email"})
-AnswerKey = tuple[str, str]
 
 
 class NotPublic(LookupError):
@@ -120,10 +119,13 @@ def left_out_questions(report: Report) -> frozenset[str]:
     return frozenset(left_out)
 
 
-def public_answers(report: Report) -> dict[AnswerKey, AnswerValue]:
+def public_answers(
+    report: Report, *, left_out: frozenset[str] | None = None
+) -> dict[AnswerKey, AnswerValue]:
     """The answers of a report that publication may show (`left_out_questions` never). The
     caller checks that the report is public (`public_report`)."""
-    left_out = left_out_questions(report)
+    if left_out is None:
+        left_out = left_out_questions(report)
     return {
         (question, row): value
         for question, row, value in Answer.objects.filter(report=report).values_list(
@@ -136,10 +138,9 @@ def public_answers(report: Report) -> dict[AnswerKey, AnswerValue]:
 def public_pages(report: Report, *, language: str | None = None) -> ReportPages:
     """The report drawn for everyone: its public answers only, the form's rules applied, the
     questions left out not drawn at all."""
-    answers: Mapping[AnswerKey, AnswerValue] = public_answers(report)
-    return ReportPages(
-        report, language=language, answers=answers, leave_out=left_out_questions(report)
-    )
+    left_out = left_out_questions(report)
+    answers: Mapping[AnswerKey, AnswerValue] = public_answers(report, left_out=left_out)
+    return ReportPages(report, language=language, answers=answers, leave_out=left_out)
 
 
 def publication_notice(round_: Round, *, now: dt.datetime | None = None) -> str:
