@@ -29,6 +29,7 @@ from codemonitor.analysis.filters import AnalysisFilters
 from codemonitor.analysis.selection import kept_clear
 from codemonitor.analysis.worldmap import DATA, world_map
 from codemonitor.instruments.models import InstrumentVersion
+from codemonitor.reference import names as reference_names
 from codemonitor.reference.models import MemberState, RegionMembership, SafeguardsEntry
 from codemonitor.reference.names import REGION_NAMES
 from codemonitor.registers.models import NationalAuthority
@@ -497,6 +498,7 @@ def _national_queries(round_: Round) -> int:
     chosen = nri(round_)
     cache.clear()  # the worst case: what a selection keeps in the cache read again
     kept_clear()
+    reference_names._LABELS.clear()  # the names too: their minute may run out between counts
     with CaptureQueriesContext(connection) as queries:
         completeness = round_completeness(chosen)
         completeness.table()
@@ -510,6 +512,7 @@ def _stakeholder_queries(round_: Round) -> int:
     chosen = isri(round_)
     cache.clear()
     kept_clear()
+    reference_names._LABELS.clear()  # the names too: their minute may run out between counts
     with CaptureQueriesContext(connection) as queries:
         stakeholder_completeness(chosen).tables()
         completeness_list(chosen, "counted", "EUR")

@@ -32,6 +32,7 @@ from codemonitor.analysis.tabulate import (
     question_tables,
 )
 from codemonitor.instruments.engine import Evaluation, relevance_inputs
+from codemonitor.reference import names as reference_names
 from codemonitor.reference.models import RegionMembership, SafeguardsEntry
 from codemonitor.reporting.models import Answer, Report, RoundInstrument
 
@@ -613,6 +614,7 @@ def test_every_question_of_both_instruments_tabulates(demo_round) -> None:
 def _page_statements(client, url: str, query: dict[str, Any]) -> int:
     cache.clear()  # the worst case: what a selection keeps in the cache read again
     kept_clear()
+    reference_names._LABELS.clear()  # the names too: their minute may run out between counts
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, query)
     assert response.status_code == 200
