@@ -88,7 +88,9 @@ class DatabaseUnavailableMiddleware:
 # The public lookup of recruiters and the published pages (portal/published.py) set their own
 # `Cache-Control: private, max-age=…`.
 PUBLIC_PATHS = re.compile(
-    r"^/(healthz|sitemap\.xml|recruiters/|rounds/|rounds/\d+/|reports/\d+/|countries/[A-Za-z]{3}/)?$"
+    r"^/(healthz|sitemap\.xml|recruiters/|rounds/|rounds/\d+/|reports/\d+/|countries/[A-Za-z]{3}/"
+    r"|code/|search/|rounds/\d+/report/|rounds/\d+/report\.pdf|reports/\d+\.pdf"
+    r"|rounds/\d+/data/[a-z0-9._-]*|rounds/\d+/codebook/|rounds/\d+/codebook\.(?:pdf|csv))?$"
 )
 
 

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "codemonitor.publication",
     "codemonitor.backoffice",
     "codemonitor.portal",
+    "codemonitor.api",
     "codemonitor.demo",
     # The admin, with the platform's roles (codemonitor/admin_site.py).
     "codemonitor.apps.CodeMonitorAdminConfig",
@@ -287,6 +288,18 @@ ANALYSIS_CACHE_SECONDS = envint("ANALYSIS_CACHE_SECONDS", 3600)
 # A demonstration round's synthetic reports name real Member States: never public, unless an
 # installation made for trying the platform says so (PUBLISH_DEMO_ROUNDS=1).
 PUBLISH_DEMO_ROUNDS = os.environ.get("PUBLISH_DEMO_ROUNDS", "0") == "1"
+# The licence the open data of a published round carry (its data package's `licenses`): WHO's
+# licence for its data and publications unless the Secretariat chooses another.
+OPEN_DATA_LICENCE = {
+    "name": envstr("OPEN_DATA_LICENCE_NAME", "CC-BY-NC-SA-3.0-IGO"),
+    "title": envstr(
+        "OPEN_DATA_LICENCE_TITLE",
+        "Creative Commons Attribution-NonCommercial-ShareAlike 3.0 IGO",
+    ),
+    "path": envstr(
+        "OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by-nc-sa/3.0/igo/"
+    ),
+}
 # Documents attached to reports: per file and per report.
 DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_DOCUMENTS_MAX_BYTES = envint("REPORT_DOCUMENTS_MAX_BYTES", 100 * 1024 * 1024)
@@ -372,6 +385,13 @@ RATE_AUTOSAVE_PER_IP = (envint("RATE_AUTOSAVE_PER_IP", 1200), 60)
 # The public lookup of authorised recruiters, per address (an IPv6 /64), per minute: a person
 # checks a few names; a script copying the whole record is slowed down.
 RATE_LOOKUP_PER_IP = (envint("RATE_LOOKUP_PER_IP", 60), 60)
+# Whole-round open data files (workbook, archive, one JSON document) per address, per minute:
+# each costs the server a pass over every report of the round.
+RATE_DOWNLOADS_PER_IP = (envint("RATE_DOWNLOADS_PER_IP", 10), 60)
+# The read API (/api/), per minute: requests without a token from one address (an IPv6 /64),
+# and requests with one personal token (from wherever they come).
+RATE_API_PER_IP = (envint("RATE_API_PER_IP", 120), 60)
+RATE_API_PER_TOKEN = (envint("RATE_API_PER_TOKEN", 600), 60)
 
 # Email.
 EMAIL_HOST = envstr("EMAIL_HOST", "127.0.0.1")

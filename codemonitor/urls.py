@@ -31,6 +31,8 @@ urlpatterns = [
     # The public portal: /recruiters/, /rounds/, /reports/, /countries/ (codemonitor/portal).
     path("", include("codemonitor.portal.urls")),
     path("account/", include("codemonitor.accounts.urls")),
+    # The read API: /api/ (its documentation), /api/openapi.json (codemonitor/api).
+    path("api/", include("codemonitor.api.urls")),
     path("admin/login/", _AdminSignIn.as_view()),
     path("admin/", admin.site.urls),
 ]

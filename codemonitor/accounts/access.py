@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
-from codemonitor.accounts.models import User
+from codemonitor.accounts.models import ApiToken, User, api_token_digest
 
 SESSION_VERIFIED = "two_factor_verified"
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -39,6 +39,20 @@ def secretariat_user(request: HttpRequest) -> User | None:
 def national_user(request: HttpRequest) -> User | None:
     user = signed_in_user(request)
     return user if user is not None and user.is_national else None
+
+
+def api_token_holder(token: str) -> ApiToken | None:
+    """The read API's token `token`, with its user, if it is not revoked and its user is
+    active; None otherwise, whichever the reason (wrong, revoked, its owner deactivated). A
+    token is made on the account page, after the same sign-in as the pages (the second factor
+    included); it reads what its user's role may (`user.is_secretariat`, `user.is_national`)."""
+    if not token or len(token) > 200 or not token.isascii():
+        return None
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(digest=api_token_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
 
 
 def mark_verified(request: HttpRequest, user: User) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -101,3 +104,33 @@ def focal_points_by_country() -> dict[str, list[User]]:
     for person in User.objects.filter(role=Role.FOCAL_POINT, is_active=True).order_by("email"):
         found.setdefault(str(person.member_state_id), []).append(person)
     return found
+
+
+def api_token_digest(token: str) -> str:
+    """What is stored of a token of the read API: its SHA-256 (the token itself never is)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal token for the read API (`Authorization: Bearer <token>`), made by its owner on
+    their account page. The token is shown once, when it is made; only its digest is kept. It
+    reads what its owner may read (`codemonitor/api/scope.py`) until it is revoked."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user_id})"
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None

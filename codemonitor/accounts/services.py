@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import secrets
 import time
 
 import pyotp
@@ -20,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
-from codemonitor.accounts.models import Role, SignInThrottle, User
+from codemonitor.accounts.models import ApiToken, Role, SignInThrottle, User, api_token_digest
 from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.mail import mail_queue, mail_send
 from codemonitor.core.throttle import client_ip, client_key, throttle_hit, throttle_reached
@@ -349,3 +350,59 @@ def contributor_remove(*, focal_point: User, person: User) -> None:
         actor=focal_point,
         data={"country": person.member_state_id},
     )
+
+
+# -- personal tokens of the read API ------------------------------------------------------------
+
+# A token: this prefix (so that a token pasted where it should not be is recognised) and 32
+# random bytes; tokens a person holds that are not revoked, at most.
+API_TOKEN_PREFIX = "cm_"  # noqa: S105 (a prefix, not a secret)
+API_TOKENS_PER_USER = 10
+# How often the moment a token was last used is written (not on every request).
+API_TOKEN_USE_STEP = dt.timedelta(minutes=1)
+
+
+class ApiTokenRefused(ValueError):
+    """The token cannot be made: no name, or too many tokens already."""
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Make a token for `user`; returns it with the token itself, which exists in clear only
+    now (the caller shows it once). Audited without the name (free text) or the token."""
+    name = " ".join(name.split())[:100]
+    if not name:
+        raise ApiTokenRefused("a token needs a name")
+    # The user's row locked: two requests at once cannot both pass the count.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= API_TOKENS_PER_USER:
+        raise ApiTokenRefused("too many tokens")
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, digest=api_token_digest(secret))
+    audit_log(action=Action.USER_API_TOKEN_CREATED, target=token, actor=user)
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of `user`'s own tokens (LookupError for any other id, or one revoked)."""
+    token = (
+        ApiToken.objects.select_for_update()
+        .filter(pk=token_id, user=user, revoked_at__isnull=True)
+        .first()
+    )
+    if token is None:
+        raise LookupError(token_id)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_log(action=Action.USER_API_TOKEN_REVOKED, target=token, actor=user)
+    return token
+
+
+def api_token_used(token: ApiToken, *, now: dt.datetime | None = None) -> None:
+    """Note that a token was used (at most once a minute: a script's every request would
+    otherwise write)."""
+    now = now or timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= API_TOKEN_USE_STEP:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

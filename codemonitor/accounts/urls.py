@@ -10,6 +10,12 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("two-factor/", views.two_factor, name="two_factor"),
     path("two-factor/off/", views.two_factor_off, name="two_factor_off"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "api-tokens/<int:token_id>/revoke/",
+        views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("password/reset/sent/", views.password_reset_sent, name="password_reset_sent"),
     path(

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import formats, timezone
@@ -22,9 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from codemonitor.accounts.access import mark_verified, signed_in_user
-from codemonitor.accounts.models import User
+from codemonitor.accounts.models import ApiToken, User
 from codemonitor.accounts.services import (
+    API_TOKENS_PER_USER,
+    ApiTokenRefused,
     SignInRefused,
+    api_token_create,
+    api_token_revoke,
     client_network,
     password_reset_request,
     sign_in_check,
@@ -225,6 +229,74 @@ def account(request: HttpRequest) -> HttpResponse:
     if user is None:
         return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
     return render(request, "accounts/account.html", {"account": user})
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name of the token"),
+        help_text=gettext_lazy("What it is for, e.g. “the ministry's dashboard”."),
+        max_length=100,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """One's own tokens for the read API: made here (the token is shown on this answer only,
+    never again), listed, revoked."""
+    user = signed_in_user(request)
+    if user is None:
+        return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
+    form = ApiTokenForm(request.POST or None)
+    made: tuple[ApiToken, str] | None = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                made = api_token_create(user=user, name=form.cleaned_data["name"])
+            except ApiTokenRefused:
+                form.add_error(
+                    None,
+                    _(
+                        "You hold %(count)s tokens already: revoke one you no longer use "
+                        "before you make another."
+                    )
+                    % {"count": API_TOKENS_PER_USER},
+                )
+                status = 400
+            else:
+                form = ApiTokenForm()
+        else:
+            status = 400
+    tokens = list(ApiToken.objects.filter(user=user).order_by("-created_at", "-pk"))
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "account": user,
+            "form": form,
+            "tokens": tokens,
+            "made": made[0] if made else None,
+            "secret": made[1] if made else "",
+        },
+        status=status,
+    )
+
+
+@require_POST
+def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    if user is None:
+        return redirect(f"{reverse('accounts:sign_in')}?next={reverse('accounts:api_tokens')}")
+    try:
+        token = api_token_revoke(user=user, token_id=token_id)
+    except LookupError:
+        raise Http404 from None
+    messages.success(
+        request,
+        _("The token “%(name)s” is revoked: it reads nothing any more.") % {"name": token.name},
+    )
+    return redirect("accounts:api_tokens")
 
 
 @require_POST

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -360,7 +360,8 @@ class _Doc:
 class _Scope:
     round_instrument: RoundInstrument
     selection: Selection
-    question: str  # "" for every text question
+    # The text questions searched; () for every searchable one.
+    questions: tuple[str, ...]
     # Fixed reports to read from the index; None when they are every report the index holds.
     indexed: set[int] | None
     live: list[TextAnswer]
@@ -405,11 +406,50 @@ def text_search(
             question = ""
     if not query:
         return results
-    alternatives = parse_query(query)
-    if not alternatives:
+    if not parse_query(query):
         results.problems.append(_("Type the words to look for."))
         return results
-    scopes = [_scope(item, question) for item in _rounds(filters, all_rounds)]
+    scopes = [
+        _scope(selection_for(item), (question,) if question else ())
+        for item in _rounds(filters, all_rounds)
+    ]
+    return _search(results, scopes, page, per_page)
+
+
+def text_search_in(
+    chosen: Sequence[tuple[Selection, Collection[str]]],
+    query: str,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> SearchResults:
+    """A page of the text answers that `query` finds in the reports of some selections (of
+    any round instruments), each with the text questions searched in it (empty: every
+    searchable one; a question that is not searchable is never read), best first. For a
+    caller that chose the reports itself (publication: the published reports only)."""
+    results = SearchResults(query=query_clean(query), per_page=per_page)
+    if not results.query:
+        return results
+    if not parse_query(results.query):
+        results.problems.append(_("Type the words to look for."))
+        return results
+    scopes = []
+    for selection, questions in chosen:
+        searchable = searchable_questions(
+            selection.filters.round_instrument.instrument_version.form
+        )
+        wanted = tuple(sorted(set(questions) & set(searchable)))
+        if questions and not wanted:
+            continue  # none of the questions asked is searched in this instrument
+        scopes.append(_scope(selection, wanted))
+    return _search(results, scopes, page, per_page)
+
+
+def _search(
+    results: SearchResults, scopes: list[_Scope], page: int, per_page: int
+) -> SearchResults:
+    query = results.query
+    alternatives = parse_query(query)
     results.searched = [scope.round_instrument for scope in scopes]
     results.live = any(scope.live for scope in scopes)
     scopes = [scope for scope in scopes if scope.indexed is None or scope.indexed or scope.live]
@@ -442,21 +482,21 @@ def _rounds(filters: AnalysisFilters, all_rounds: bool) -> list[AnalysisFilters]
     ]
 
 
-def _scope(filters: AnalysisFilters, question: str) -> _Scope:
-    round_instrument = filters.round_instrument
-    selection = selection_for(filters)
+def _scope(selection: Selection, questions: tuple[str, ...]) -> _Scope:
+    round_instrument = selection.filters.round_instrument
     searchable = searchable_questions(round_instrument.instrument_version.form)
-    if question and question not in searchable:  # another round's form has no such question
-        return _Scope(round_instrument, selection, question, set(), [])
+    if questions and not set(questions) <= set(searchable):
+        # Another round's form has no such question.
+        return _Scope(round_instrument, selection, questions, set(), [])
     rows = selection.reports
     held = text_index_refresh(round_instrument)
     fixed = {row.id for row in rows if row.state in INDEXED_STATES}
     editable = [(row.id, row.language) for row in rows if row.state not in INDEXED_STATES]
-    live = answer_texts(round_instrument, editable, questions=[question] if question else None)
+    live = answer_texts(round_instrument, editable, questions=list(questions) or None)
     # The index holds every fixed report of the round instrument: when the selection has them
     # all, no list of reports needs to go with the query.
     return _Scope(
-        round_instrument, selection, question, None if len(fixed) == held else fixed, live
+        round_instrument, selection, questions, None if len(fixed) == held else fixed, live
     )
 
 
@@ -527,9 +567,9 @@ def _documents(scopes: Sequence[_Scope], live: _Live) -> tuple[str, dict[str, An
     for number, scope in enumerate(scopes):
         conditions = [f"t.round_instrument_id = %(ri{number})s"]
         params[f"ri{number}"] = scope.round_instrument.pk
-        if scope.question:
-            conditions.append(f"t.question = %(question{number})s")
-            params[f"question{number}"] = scope.question
+        if scope.questions:
+            conditions.append(f"t.question = ANY(%(questions{number})s)")
+            params[f"questions{number}"] = list(scope.questions)
         else:
             conditions.append("t.question <> ''")
         if scope.indexed is not None:
@@ -645,8 +685,8 @@ def _search_folded(
         candidates: list[tuple[int, str, str, str, str]] = []
         if scope.indexed is None or scope.indexed:
             stored = AnswerText.objects.filter(round_instrument=ri).exclude(question=MARKER)
-            if scope.question:
-                stored = stored.filter(question=scope.question)
+            if scope.questions:
+                stored = stored.filter(question__in=scope.questions)
             for item in stored.filter(narrowing).values_list(
                 "report_id", "question", "row", "language", "text"
             ):

@@ -533,13 +533,16 @@ def country_across_rounds(
     instrument_code: str = "nri",
     language: str = "en",
     states: Collection[str] | None = None,
+    reports: Collection[int] | None = None,
 ) -> CountryTrends:
     """A country's national reports in every round of the instrument, compared question by
     question (see the module's docstring).
 
     `states`: the report states compared; None for the states that count (submitted, in
-    review, validated, returned after a submission). Raises UnknownCountry for a code that
-    names no Member State.
+    review, validated, returned after a submission). `reports`: only these reports are read
+    (publication passes the published ones), the rounds without one of them are left out, and
+    one report alone is shown too (its answers in one column). Raises UnknownCountry for a
+    code that names no Member State.
     """
     code = iso3.strip().upper()
     country = MemberState.objects.filter(pk=code).first()
@@ -566,42 +569,51 @@ def country_across_rounds(
     for item in round_instruments:
         by_round.setdefault(item.round.number, item)
     # By round instrument: (report, version, sequence, state, submitted, late).
-    reports: dict[int, tuple[int, int, int, str, dt.datetime | None, bool]] = {}
-    for round_instrument_id, report_id, version_id, sequence, state, submitted_at, late in (
-        Report.objects.filter(
-            member_state_id=code, round_instrument__in=[ri.pk for ri in by_round.values()]
-        )
-        .filter(Q(is_demo=False) | Q(round_instrument__round__is_demo=True))
-        .values_list(
-            "round_instrument_id",
-            "id",
-            "instrument_version_id",
-            "sequence",
-            "state",
-            "submitted_at",
-            "is_late",
-        )
+    found_reports = Report.objects.filter(
+        member_state_id=code, round_instrument__in=[ri.pk for ri in by_round.values()]
+    ).filter(Q(is_demo=False) | Q(round_instrument__round__is_demo=True))
+    if reports is not None:
+        found_reports = found_reports.filter(pk__in=list(reports))
+    chosen: dict[int, tuple[int, int, int, str, dt.datetime | None, bool]] = {}
+    for (
+        round_instrument_id,
+        report_id,
+        version_id,
+        sequence,
+        state,
+        submitted_at,
+        late,
+    ) in found_reports.values_list(
+        "round_instrument_id",
+        "id",
+        "instrument_version_id",
+        "sequence",
+        "state",
+        "submitted_at",
+        "is_late",
     ):
-        reports[round_instrument_id] = (report_id, version_id, sequence, state, submitted_at, late)
+        chosen[round_instrument_id] = (report_id, version_id, sequence, state, submitted_at, late)
+    if reports is not None:
+        by_round = {number: item for number, item in by_round.items() if item.pk in chosen}
     # Synthetic answers are never compared with real ones: once the country has a report in a
     # real round, the demonstration rounds are left out (the page says so).
     demo = {number for number, item in by_round.items() if item.round.is_demo}
     demo_left_out = bool(demo) and any(
-        item.pk in reports for number, item in by_round.items() if number not in demo
+        item.pk in chosen for number, item in by_round.items() if number not in demo
     )
     if demo_left_out:
         by_round = {number: item for number, item in by_round.items() if number not in demo}
     versions = {
         version.pk: version
         for version in InstrumentVersion.objects.filter(
-            pk__in={rest[1] for rest in reports.values()}
+            pk__in={rest[1] for rest in chosen.values()}
         ).only("id", "version", "sha256", "schema")
     }
     rounds: list[RoundReport] = []
     for number in sorted(by_round):
         round_instrument = by_round[number]
         round_ = round_instrument.round
-        found = reports.get(round_instrument.pk)
+        found = chosen.get(round_instrument.pk)
         if found is None:
             rounds.append(
                 RoundReport(
@@ -637,12 +649,12 @@ def country_across_rounds(
         demo_left_out=demo_left_out,
     )
     columns = trends.columns
-    if len(columns) < 2:
+    if len(columns) < (1 if reports is not None else 2):
         return trends
     _compare(
         trends,
         columns,
-        {item.number: versions[reports[by_round[item.number].pk][1]] for item in columns},
+        {item.number: versions[chosen[by_round[item.number].pk][1]] for item in columns},
     )
     return trends
 
@@ -685,7 +697,8 @@ def _compare(
     order: list[str] = []
     for number in reversed(numbers):
         for name in forms[number].questions():
-            if seen.get(name, 0) > 1 and name not in order:
+            # One round alone (publication's single report): all its questions.
+            if seen.get(name, 0) > min(1, len(numbers) - 1) and name not in order:
                 order.append(name)
     labels = _Labels(language)
     evaluations = {

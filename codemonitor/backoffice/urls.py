@@ -10,6 +10,7 @@ from codemonitor.backoffice import (
     countries,
     laws,
     national,
+    opendata,
     publication,
     recruiters,
     registers,
@@ -37,6 +38,11 @@ urlpatterns = [
     ),
     path("rounds/<int:number>/national/", national.round_overview, name="round_overview"),
     path("rounds/<int:number>/national/open/", national.round_open, name="round_open"),
+    path(
+        "rounds/<int:number>/data/",
+        opendata.round_data,
+        name="round_data",
+    ),
     path(
         "rounds/<int:number>/publication/",
         publication.round_publication,

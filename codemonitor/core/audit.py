@@ -54,6 +54,7 @@ class Action(StrEnum):
     ROUND_PUBLISHED = "round.published"
     REPORT_WITHHELD = "report.publication.withheld"
     REPORT_RELEASED = "report.publication.released"
+    ROUND_DATA_EXPORTED = "round.data.exported"
     # Instruments.
     INSTRUMENT_VERSION_STORED = "instrument.version.stored"
     INSTRUMENT_VERSION_REPLACED = "instrument.version.replaced"
@@ -96,6 +97,8 @@ class Action(StrEnum):
     USER_TWO_FACTOR_OFF = "user.two_factor.off"
     USER_PASSWORD_SET = "user.password.set"  # noqa: S105 (an action code, not a password)
     USER_PASSWORD_RESET_SENT = "user.password.reset_sent"  # noqa: S105 (an action code)
+    USER_API_TOKEN_CREATED = "user.api_token.created"  # noqa: S105 (an action code)
+    USER_API_TOKEN_REVOKED = "user.api_token.revoked"  # noqa: S105 (an action code)
     COUNTRY_CONTRIBUTOR_INVITED = "country.contributor.invited"
     COUNTRY_CONTRIBUTOR_REMOVED = "country.contributor.removed"
     # The Django admin (reference data, accounts): which object, which fields, never the values.

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 
 # What a spreadsheet may read as the start of a formula (OWASP's list).
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -123,3 +123,30 @@ def xlsx_bytes(sheets: Mapping[str, Iterable[Iterable[object]]]) -> bytes:
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def xlsx_write(handle: Any, sheets: Iterable[tuple[str, Iterable[Iterable[object]]]]) -> int:
+    """A workbook of any length written to an open binary file at flat memory: openpyxl's
+    write-only mode keeps each sheet's rows in a temporary file, not in memory. A sheet per
+    (name, rows), the header first, each cell as `xlsx_append` writes it. Returns the rows
+    written."""
+    workbook = Workbook(write_only=True)
+    count = 0
+    used: set[str] = set()
+    for name, rows in sheets:
+        title = name[:31]  # Excel's longest sheet name
+        while title in used:
+            title = f"{title[:28]}_{len(used)}"
+        used.add(title)
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=cell_safe(value))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
+            count += 1
+    workbook.save(handle)
+    return count

@@ -18,14 +18,25 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from codemonitor.core.languages import active
+from codemonitor.core.languages import LANGUAGES, active
 from codemonitor.instruments.models import Instrument
+from codemonitor.publication.country import (
+    LISTED,
+    public_country_answers,
+    public_country_version,
+    public_laws,
+    public_migration_section,
+    public_recruiters,
+)
+from codemonitor.publication.figures import round_figures
 from codemonitor.publication.public import (
     NotPublic,
     public_authority,
@@ -39,10 +50,17 @@ from codemonitor.publication.public import (
 )
 from codemonitor.reference.models import MemberState
 from codemonitor.reference.names import REGION_NAMES, country_labels
-from codemonitor.reporting.models import Report
-from codemonitor.reporting.selectors import REGIONS, deadline_date, regions_on
+from codemonitor.reporting.models import Report, Round
 
 CACHE_SECONDS = 300
+STAKEHOLDERS_PER_PAGE = 100  # stakeholder reports listed per page of a round
+# The page weight budget of a public page: its HTML, with its charts drawn inline as SVG (the
+# stylesheet, 13 KB, is kept by the browser; no script, no image, no web font), for a round in
+# which every Member State reported — about 30 KB over the wire compressed, a few seconds on a
+# slow mobile connection. The heavy drawings (the networks of the countries named, whose pairs
+# grow with the reports) are left to the round's report, a document to download.
+# tests/publication/test_public_portal.py holds every public page to it.
+PAGE_BUDGET_BYTES = 200_000
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "portal"
 SITE_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
@@ -83,7 +101,15 @@ def _public(
     """A public page with its validators: 304 when the browser has this version already (the
     page is not even drawn; never while a message waits to be shown), else drawn, kept
     privately for five minutes with its ETag."""
-    etag = _etag(request, template, version)
+    return public_response(request, template, version, lambda: render(request, template, context()))
+
+
+def public_response(
+    request: HttpRequest, name: str, version: str, draw: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """Any public response (a page, a PDF) named `name` with its validators, as `_public` does:
+    `draw` is called only when the browser does not have this version already."""
+    etag = _etag(request, name, version)
     unchanged = get_conditional_response(request, etag=etag)
     if (
         unchanged is not None
@@ -93,13 +119,13 @@ def _public(
         unchanged["ETag"] = etag
         patch_cache_control(unchanged, private=True, max_age=CACHE_SECONDS)
         return unchanged
-    response = render(request, template, context())
-    response["ETag"] = _etag(request, template, version)
+    response = draw()
+    response["ETag"] = _etag(request, name, version)
     patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
     return response
 
 
-def _stamp(reports: Iterable[Report]) -> str:
+def reports_stamp(reports: Iterable[Report]) -> str:
     """The version of a list of reports: which they are and when each last changed."""
     return ";".join(f"{report.pk}@{report.updated_at.isoformat()}" for report in reports)
 
@@ -132,51 +158,75 @@ def round_page(request: HttpRequest, number: int) -> HttpResponse:
         round_ = public_round(number)
     except NotPublic:
         raise Http404 from None
-    uses = list(round_.instruments.select_related("instrument_version__instrument"))
-    published = {
-        use.pk: list(
-            public_reports(use)
-            .select_related(
-                "member_state", "round_instrument__round", "instrument_version__instrument"
-            )
-            .order_by("sequence")
-        )
-        for use in uses
-    }
-    version = f"{round_.pk}@{round_.publishes_at}:{round_.title}:{round_.report_to}|" + "|".join(
-        _stamp(reports) for reports in published.values()
-    )
+    version = f"{round_version(round_)}|page={request.GET.get('page', '')[:12]}"
 
     def context() -> dict[str, Any]:
-        labels = country_labels(active())
+        language = active()
+        labels = country_labels(language)
+        # The figures count the published reports (publication.figures.public_selection);
+        # the lists below are the same reports, each with the regions it counts in.
+        figures = round_figures(round_, language=language)
         national: list[dict[str, Any]] = []
         stakeholder: list[dict[str, Any]] = []
-        by_region: Counter[str] = Counter()
-        for use in uses:
-            if use.instrument_version.instrument.kind == Instrument.Kind.NATIONAL:
-                region_of = regions_on(deadline_date(use))
-                for report in published[use.pk]:
-                    region = region_of.get(str(report.member_state_id), "")
-                    by_region[region] += 1
+        stakeholder_page = None
+        for item in figures:
+            by_id = item.selection.by_id()
+            if item.national:
+                ids = [row.id for row in item.selection.reports]
+                reports = Report.objects.filter(pk__in=ids).select_related("member_state")
+                for report in reports.order_by("sequence"):
+                    regions = by_id[report.pk].regions
                     national.append(
                         {
                             "report": report,
                             "country": labels.get(str(report.member_state_id), public_name(report)),
-                            "region": REGION_NAMES.get(region, region),
+                            "region": ", ".join(
+                                str(REGION_NAMES.get(code, code)) for code in sorted(regions)
+                            ),
                         }
                     )
             else:
-                for report in published[use.pk]:
-                    stakeholder.append({"report": report, "name": public_name(report)})
+                # Stakeholder reports may be tens of thousands: listed a page at a time.
+                ordered = sorted(by_id)
+                stakeholder_page = Paginator(ordered, STAKEHOLDERS_PER_PAGE).get_page(
+                    request.GET.get("page")
+                )
+                shown = Report.objects.filter(pk__in=list(stakeholder_page)).order_by("sequence")
+                stakeholder.extend(
+                    {"report": report, "name": public_name(report)} for report in shown
+                )
         national.sort(key=lambda item: item["country"].casefold())
         return {
             "round": round_,
             "national": national,
             "stakeholder": stakeholder,
-            "regions": [(REGION_NAMES.get(code, code), by_region.get(code, 0)) for code in REGIONS],
+            "stakeholder_page": stakeholder_page,
+            "figures": figures,
+            "pdf_languages": LANGUAGES,
+            "current": language,
         }
 
     return _public(request, "portal/round.html", version, context)
+
+
+def round_version(round_: Round) -> str:
+    """What a round's page and documents show changes with: the round, and each published
+    report (which it is, and when it last changed: every answer saved moves it)."""
+    uses = list(round_.instruments.select_related("instrument_version__instrument"))
+    # Which reports (their number and the sum of their ids: a report withheld or released
+    # changes both) and when the last of them changed: one aggregate per instrument, whatever
+    # the number of reports.
+    stamps = [
+        "{count}:{ids}:{last}".format(
+            **public_reports(use).aggregate(
+                count=Count("pk"), ids=Sum("pk"), last=Max("updated_at")
+            )
+        )
+        for use in uses
+    ]
+    return f"{round_.pk}@{round_.publishes_at}:{round_.title}:{round_.report_to}|" + "|".join(
+        stamps
+    )
 
 
 @require_safe
@@ -185,14 +235,20 @@ def report_page(request: HttpRequest, report_id: int) -> HttpResponse:
         report = public_report(report_id)
     except NotPublic:
         raise Http404 from None
-    version = f"{report.round_instrument.round.publishes_at}|{_stamp([report])}"
+    version = f"{report.round_instrument.round.publishes_at}|{reports_stamp([report])}"
 
     def context() -> dict[str, Any]:
         pages = public_pages(report, language=active())
         name = public_name(report) or _("An organisation that asked not to be named")
         if report.member_state_id:
             name = country_labels(active()).get(str(report.member_state_id), name)
-        return {"report": report, "name": name, "review": pages.review(), "pages": pages}
+        return {
+            "report": report,
+            "name": name,
+            "review": pages.review(),
+            "pages": pages,
+            "pdf_languages": LANGUAGES,
+        }
 
     return _public(request, "portal/report.html", version, context)
 
@@ -207,15 +263,23 @@ def country_page(request: HttpRequest, iso3: str) -> HttpResponse:
         raise Http404
     authority = public_authority(code)
     reports = list(public_country_reports(code))
-    version = f"{authority}|{_stamp(reports)}"
-    return _public(
-        request,
-        "portal/country.html",
-        version,
-        lambda: {
+    version = f"{authority}|{reports_stamp(reports)}|{public_country_version(country)}"
+
+    def context() -> dict[str, Any]:
+        language = active()
+        laws = public_laws(code)
+        recruiters = public_recruiters(code)
+        return {
             "country": country,
-            "name": country_labels(active()).get(code, country.name),
+            "name": country_labels(language).get(code, country.name),
             "authority": authority,
             "reports": reports,
-        },
-    )
+            "answers": public_country_answers(code, language=language),
+            "laws": list(laws[:LISTED]),
+            "laws_count": laws.count(),
+            "recruiters": list(recruiters[:LISTED]),
+            "recruiters_count": recruiters.count(),
+            "migration": public_migration_section(country),
+        }
+
+    return _public(request, "portal/country.html", version, context)

@@ -1,6 +1,7 @@
-"""The sitemap of what is published (`/sitemap.xml`): the portal's pages, each published round
-and report, every Member State's page. Read through `publication.public`, like the pages: a
-round under embargo, a withheld or unpublished report is never listed."""
+"""The sitemap of what is published (`/sitemap.xml`): the portal's pages (what the Code is,
+the rounds, the search, the recruiters' lookup), each published round and its public report,
+each published report, every Member State's page. Read through `publication.public`, like
+the pages: a round under embargo, a withheld or unpublished report is never listed."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class PortalSitemap(Sitemap[str]):
     changefreq = "weekly"
 
     def items(self) -> list[str]:
-        return ["portal:rounds", "portal:recruiters"]
+        return ["portal:code", "portal:rounds", "portal:search", "portal:recruiters"]
 
     def location(self, item: str) -> str:
         return reverse(item)
@@ -33,6 +34,21 @@ class RoundSitemap(Sitemap[Round]):
 
     def location(self, item: Round) -> str:
         return reverse("portal:round", args=[item.number])
+
+    def lastmod(self, item: Round) -> dt.datetime | None:
+        return item.publishes_at
+
+
+class RoundReportSitemap(Sitemap[Round]):
+    """Each published round's public report (its HTML page; the PDF is linked from it)."""
+
+    changefreq = "monthly"
+
+    def items(self) -> QuerySet[Round]:
+        return public_rounds()
+
+    def location(self, item: Round) -> str:
+        return reverse("portal:round_report", args=[item.number])
 
     def lastmod(self, item: Round) -> dt.datetime | None:
         return item.publishes_at
@@ -65,6 +81,7 @@ class CountrySitemap(Sitemap[MemberState]):
 SITEMAPS = {
     "portal": PortalSitemap,
     "rounds": RoundSitemap,
+    "round-reports": RoundReportSitemap,
     "reports": ReportSitemap,
     "countries": CountrySitemap,
 }

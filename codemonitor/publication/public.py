@@ -29,6 +29,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from codemonitor.instruments.engine import AnswerKey, AnswerValue
+from codemonitor.instruments.schema import Form
 from codemonitor.registers.models import NationalAuthority
 from codemonitor.reporting.models import Answer, Report, Round, RoundInstrument
 from codemonitor.reporting.presenter import ReportPages
@@ -107,10 +108,19 @@ def left_out_questions(report: Report) -> frozenset[str]:
     report fields, the entity's name without its consent, and documents (their names may name
     a person or the entity; documents are published on their own, not through the answers)."""
     form = report.instrument_version.form
+    left_out = set(form_left_out(form))
     fields = form.report_fields()
-    left_out = {name for key, name in fields.items() if key in PRIVATE_REPORT_FIELDS}
     if not report.publish_entity_name and "entity_name" in fields:
         left_out.add(fields["entity_name"])
+    return frozenset(left_out)
+
+
+def form_left_out(form: Form) -> frozenset[str]:
+    """The questions of a form that publication never shows, whatever the report: personal
+    ones, the private report fields and documents (the entity's name is left out too where
+    the entity did not agree: `left_out_questions`)."""
+    fields = form.report_fields()
+    left_out = {name for key, name in fields.items() if key in PRIVATE_REPORT_FIELDS}
     left_out |= {
         name
         for name, question in form.questions().items()

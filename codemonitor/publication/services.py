@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from codemonitor.accounts.models import User
 from codemonitor.core.audit import Action, audit_log
 from codemonitor.core.text import text_plain
+from codemonitor.publication.opendata import Scope
 from codemonitor.reporting.models import Report, Round
 from codemonitor.reporting.selectors import GENEVA
 
@@ -96,3 +97,28 @@ def _set_withheld(report: Report, withheld: bool, user: User, *, reason: str = "
         )
     report.withheld = withheld
     return locked
+
+
+# The formats of a round's data the Secretariat downloads (publication.files writes them).
+EXPORT_FORMATS = ("zip", "xlsx", "json")
+
+
+def round_data_export(
+    *, round_: Round, user: User | None, personal: bool, file_format: str, actor_label: str = ""
+) -> Scope:
+    """The Secretariat's download of a round's data whatever its publication date (the reports
+    the publication shows), with the personal answers and contacts only on its explicit
+    choice. Every such download is audited: who, which round, which format, whether personal
+    data were in it. Returns the scope to write the files with."""
+    if file_format not in EXPORT_FORMATS:
+        raise PublicationRefused(_("Choose a format among: %s.") % ", ".join(EXPORT_FORMATS))
+    if user is not None and not user.is_secretariat:
+        raise PublicationRefused(_("Only the Secretariat downloads a round's archive."))
+    audit_log(
+        action=Action.ROUND_DATA_EXPORTED,
+        actor=user,
+        actor_label=actor_label or None,
+        target=round_,
+        data={"format": file_format, "personal": bool(personal), "round": round_.number},
+    )
+    return Scope(embargo=False, personal=bool(personal))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -141,8 +141,18 @@ def reports_counting(
         )
     if not round_is_public(round_instrument.round, now=now):
         return reports.none()
+    return reports_to_publish(round_instrument)
+
+
+def reports_to_publish(round_instrument: RoundInstrument) -> QuerySet[Report]:
+    """The reports of a round instrument that its publication shows, whatever the date: the
+    validated national reports, the submitted stakeholder reports, less the withheld ones (what
+    the Secretariat reviews and archives before the embargo ends; `reports_counting(public=True)`
+    is these once the round is public)."""
     kind = round_instrument.instrument_version.instrument.kind
-    return reports.filter(state__in=PUBLIC_STATES.get(kind, frozenset()), withheld=False)
+    return _of_round(round_instrument).filter(
+        state__in=PUBLIC_STATES.get(kind, frozenset()), withheld=False
+    )
 
 
 def round_reports(round_instrument: RoundInstrument) -> QuerySet[Report]:
@@ -343,7 +353,7 @@ def answers_table(
         answers = by_report[report_id]
         evaluation = Evaluation(form, {**answers, **personal.get(report_id, {})}) if rules else None
         # The rows of the deepest repeat asked for are the table's lines.
-        for row_path in _instances(answers, deepest):
+        for row_path in repeat_rows(answers, deepest):
             line: dict[str, AnswerValue] = {"report": report_id, "row": row_path}
             hidden_here: list[str] = []
             for name in questions:
@@ -359,7 +369,7 @@ def answers_table(
     return table
 
 
-def _instances(answers: dict[AnswerKey, AnswerValue], repeats: tuple[str, ...]) -> list[str]:
+def repeat_rows(answers: Mapping[AnswerKey, AnswerValue], repeats: tuple[str, ...]) -> list[str]:
     """Every row path of the innermost of nested repeats ("" once outside repeats), as
     `Evaluation.instances` finds them: the rows each repeat's answer lists."""
     found = [""]

@@ -246,13 +246,20 @@ class FigureSet:
 
     @classmethod
     def for_destination(
-        cls, destination: str, lists: SafeguardsLists, latest: int = 1
+        cls,
+        destination: str,
+        lists: SafeguardsLists,
+        latest: int = 1,
+        *,
+        statistics: QuerySet[Statistic] | None = None,
     ) -> FigureSet:
         """A destination's figures for a page, in three queries whatever their number: the
         figures of all origins together; the sums over the countries of origin per source,
         year and edition of the safeguards list (computed by the database); and the figures
-        by country of training of the latest year of each occupation (for the rankings)."""
-        mine = Statistic.objects.filter(destination_id=destination)
+        by country of training of the latest year of each occupation (for the rankings).
+        `statistics`: the figures it may read (default: all; publication: the public ones)."""
+        base = Statistic.objects.all() if statistics is None else statistics
+        mine = base.filter(destination_id=destination)
         own = [
             Figure(*row)
             for row in mine.filter(origin_code__in=["", TOTAL_ORIGIN]).values_list(*FIGURE_FIELDS)

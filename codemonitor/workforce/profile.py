@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_bidi
@@ -162,42 +162,54 @@ def country_profile(country: MemberState) -> CountryProfile:
     )
 
 
-def statistics_version(country: MemberState) -> str:
+def statistics_version(
+    country: MemberState, *, statistics: QuerySet[Statistic] | None = None
+) -> str:
     """What the migration section of a country is drawn from, in one word: its figures (how
     many, the latest change, both ways) and the safeguards list's editions. Any import, NRI
-    validation or removal changes it."""
-    figures = Statistic.objects.filter(Q(destination_id=country.pk) | Q(origin_id=country.pk))
+    validation or removal changes it (and, of `statistics`, a figure that enters or leaves
+    them)."""
+    base = Statistic.objects.all() if statistics is None else statistics
+    figures = base.filter(Q(destination_id=country.pk) | Q(origin_id=country.pk))
     seen = figures.aggregate(count=Count("pk"), last=Max("updated_at"))
     lists = SafeguardsEntry.objects.aggregate(count=Count("pk"), last=Max("edition_id"))
     return f"{seen['count']}.{seen['last']}.{lists['count']}.{lists['last']}.{country.name}"
 
 
-def migration_section(country: MemberState) -> SafeString:
+def migration_section(
+    country: MemberState, *, statistics: QuerySet[Statistic] | None = None, kind: str = ""
+) -> SafeString:
     """The migration section of a country's profile, in the active language, drawn once per
     version of its figures and kept in the cache (the section is the profile's heavy part:
-    thousands of figures made into tables and charts)."""
+    thousands of figures made into tables and charts). `statistics`: the figures it may read
+    (default: all), named by `kind` in the cache's key (publication: "public")."""
     language = get_language() or "en"
-    version = hashlib.sha256(statistics_version(country).encode()).hexdigest()[:24]
-    key = f"workforce.profile.{country.pk}.{language}.{version}"
+    version = hashlib.sha256(
+        statistics_version(country, statistics=statistics).encode()
+    ).hexdigest()[:24]
+    key = f"workforce.profile.{country.pk}.{language}.{kind}{version}"
     html: str | None = cache.get(key)
     if html is None:
         html = render_to_string(
-            "workforce/_migration.html", {"migration": country_migration(country)}
+            "workforce/_migration.html",
+            {"migration": country_migration(country, statistics=statistics)},
         )
         cache.set(key, html, SECTION_SECONDS)
     return mark_safe(html)  # noqa: S308 (drawn by the template engine, escaped there)
 
 
-def country_migration(country: MemberState) -> MigrationProfile:
-    """A country's migration figures as a destination and as an origin, with the charts."""
+def country_migration(
+    country: MemberState, *, statistics: QuerySet[Statistic] | None = None
+) -> MigrationProfile:
+    """A country's migration figures as a destination and as an origin, with the charts, read
+    from `statistics` (default: every figure)."""
     iso3 = country.pk
     names = country_labels(get_language() or "en")
     rtl = get_language_bidi()
     lists = SafeguardsLists.load()
-    here = FigureSet.for_destination(iso3, lists)
-    abroad = figures_of(
-        Statistic.objects.filter(origin_id=iso3, population=Population.FOREIGN_TRAINED)
-    )
+    base = Statistic.objects.all() if statistics is None else statistics
+    here = FigureSet.for_destination(iso3, lists, statistics=base)
+    abroad = figures_of(base.filter(origin_id=iso3, population=Population.FOREIGN_TRAINED))
 
     as_destination: list[AsDestination] = []
     dependency_series: list[Series] = []

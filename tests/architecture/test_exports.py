@@ -44,6 +44,9 @@ EXPORT_RESPONSES = {
     # (core.exports), answered by the pages the audiences share (the back office's analysis
     # pages, a country across rounds for the Secretariat and for its national users).
     "codemonitor.analysis.pages",
+    # -- open data: a published round's tables and codebook, from publication.files and
+    # publication.codebook (core.exports' csv_stream and xlsx_write).
+    "codemonitor.portal.opendata",
 }
 
 

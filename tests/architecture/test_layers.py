@@ -1,6 +1,6 @@
 """The layers point down: the imports between the apps, read from the source with `ast`.
 
-    audiences   stakeholders · national · backoffice  (later: the portal, the API)
+    audiences   stakeholders · national · backoffice · portal · api
     set-up      demo (bootstrap, demonstration data)
     domain      core ← reference ← accounts ← instruments ← reporting ← registers ← workforce
                 ← analysis

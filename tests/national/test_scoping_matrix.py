@@ -430,7 +430,75 @@ def cases() -> dict[str, Case]:
         "sitemap": ("get", lambda w: "/sitemap.xml", {}, public),
         "portal:round": ("get", lambda w: f"/rounds/{w['round']}/", {}, everyone(NOT_FOUND)),
         "portal:report": ("get", lambda w: f"/reports/{w['report']}/", {}, everyone(NOT_FOUND)),
+        # -- a round's open data: under embargo, 404 for everyone, the Secretariat too (its
+        # archive is the back office's); the Secretariat's archive page is staff only.
+        "portal:round_data": (
+            "get",
+            lambda w: f"/rounds/{w['round']}/data/",
+            {},
+            everyone(NOT_FOUND),
+        ),
+        "portal:round_file": (
+            "get",
+            lambda w: f"/rounds/{w['round']}/data/all.json",
+            {},
+            everyone(NOT_FOUND),
+        ),
+        "portal:codebook": (
+            "get",
+            lambda w: f"/rounds/{w['round']}/codebook/",
+            {},
+            everyone(NOT_FOUND),
+        ),
+        "portal:codebook_file": (
+            "get",
+            lambda w: f"/rounds/{w['round']}/codebook.csv",
+            {},
+            everyone(NOT_FOUND),
+        ),
+        "backoffice:round_data": (
+            "get",
+            lambda w: f"/backoffice/rounds/{w['round']}/data/",
+            {},
+            staff,
+        ),
         "portal:country": ("get", lambda w: "/countries/GHA/", {}, public),
+        # -- the read API: anyone; a session is no token (the world's round is under embargo).
+        "api:docs": ("get", lambda w: "/api/", {}, public),
+        "api:api-root": ("get", lambda w: "/api/", {}, public),
+        "api:openapi-json": ("get", lambda w: "/api/openapi.json", {}, public),
+        "api:rounds": ("get", lambda w: "/api/rounds", {}, public),
+        "api:round": ("get", lambda w: f"/api/rounds/{w['round']}", {}, everyone(NOT_FOUND)),
+        "api:reports": ("get", lambda w: "/api/reports", {}, public),
+        "api:report": ("get", lambda w: f"/api/reports/{w['report']}", {}, everyone(NOT_FOUND)),
+        "api:answers": ("get", lambda w: f"/api/answers?report={w['report']}", {}, public),
+        "api:countries": ("get", lambda w: "/api/countries", {}, public),
+        "api:country": ("get", lambda w: "/api/countries/GHA", {}, public),
+        "api:authorities": ("get", lambda w: "/api/authorities", {}, public),
+        "api:laws": ("get", lambda w: "/api/laws", {}, public),
+        "api:recruiters": ("get", lambda w: "/api/recruiters", {}, public),
+        "api:statistics": ("get", lambda w: "/api/statistics", {}, public),
+        "api:unknown": ("get", lambda w: "/api/nothing", {}, everyone(NOT_FOUND)),
+        "portal:code": ("get", lambda w: "/code/", {}, public),
+        "portal:search": ("get", lambda w: "/search/?q=nurses&region=AFR&article=9", {}, public),
+        "portal:round_report": (
+            "get",
+            lambda w: f"/rounds/{w['round']}/report/",
+            {},
+            everyone(NOT_FOUND),
+        ),
+        "portal:round_report_pdf": (
+            "get",
+            lambda w: f"/rounds/{w['round']}/report.pdf",
+            {},
+            everyone(NOT_FOUND),
+        ),
+        "portal:report_pdf": (
+            "get",
+            lambda w: f"/reports/{w['report']}.pdf",
+            {},
+            everyone(NOT_FOUND),
+        ),
         # -- workforce import: the upload is the administrators'; analysts read the rest.
         "backoffice:statistics_files": ("get", b("workforce/"), {}, staff),
         "backoffice:statistics_import": (
@@ -629,6 +697,19 @@ def cases() -> dict[str, Case]:
             lambda w: "/account/two-factor/off/",
             {},
             only(set(PERSONAS) - {"anonymous"}),
+        ),
+        # One's own tokens for the read API; nobody revokes a token that is not theirs.
+        "accounts:api_tokens": (
+            "get",
+            lambda w: "/account/api-tokens/",
+            {},
+            only(set(PERSONAS) - {"anonymous"}),
+        ),
+        "accounts:api_token_revoke": (
+            "post",
+            lambda w: "/account/api-tokens/999999/revoke/",
+            {},
+            only(set()),
         ),
         "accounts:password_reset": ("get", lambda w: "/account/password/reset/", {}, public),
         "accounts:password_reset_sent": (

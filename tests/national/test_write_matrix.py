@@ -121,6 +121,13 @@ def register_imports(w: World) -> Any:  # -- laws, recruiters
     return list(RegisterImport.objects.order_by("pk").values_list("pk", "state", "mapping"))
 
 
+def fresh_api_token() -> int:
+    """A new token of Ghana's focal point for the read API (its id)."""
+    from codemonitor.accounts.services import api_token_create
+
+    return api_token_create(user=User.objects.get(email="fp@gha.example"), name="Matrix")[0].pk
+
+
 def upload(name: str, content: bytes = b"hello") -> io.BytesIO:
     handle = io.BytesIO(content)
     handle.name = name
@@ -446,6 +453,12 @@ def writes() -> dict[str, Write]:
             ),
             staff_admin,
         ),
+        # The Secretariat's archive of a round: every download is audited (personal data only
+        # an administrator's choice); nobody else may.
+        "backoffice:round_data": Write(
+            fixed(lambda w: f"/backoffice/rounds/{w['round']}/data/", {"format": "json"}),
+            staff,
+        ),
         "backoffice:report_publication": Write(
             lambda w, p: (
                 f"/backoffice/reports/{w['report']}/publication/withhold/",
@@ -518,6 +531,16 @@ def writes() -> dict[str, Write]:
             personas(NATIONAL, kept={"admin", "analyst"}),
             witness=accounts,
         ),
+        # Tokens for the read API: each signed-in person makes their own; only its owner
+        # revokes one (a fresh token of Ghana's focal point for each persona).
+        "accounts:api_tokens": Write(
+            lambda w, p: ("/account/api-tokens/", {"name": f"Script of {p}"}),
+            personas(set(PERSONAS) - {"anonymous"}),
+        ),
+        "accounts:api_token_revoke": Write(
+            lambda w, p: (f"/account/api-tokens/{fresh_api_token()}/revoke/", {}),
+            personas({"fp_a"}),
+        ),
         "accounts:password_reset": Write(
             fixed(lambda w: "/account/password/reset/", {"email": "fp@gha.example"}),
             everyone(KEPT),
@@ -531,6 +554,8 @@ def writes() -> dict[str, Write]:
             everyone(KEPT),
             witness=accounts,
         ),
+        # An address of the read API that does not exist: 404 to every method.
+        "api:unknown": Write(fixed(lambda w: "/api/nothing"), everyone(NOT_FOUND)),
         # Last: it ends every session (the signed-in personas sign in again after it).
         "accounts:sign_out": Write(
             fixed(lambda w: "/account/sign-out/"), everyone(KEPT), witness=accounts
@@ -769,8 +794,17 @@ BY_METHOD = [
     "portal:rounds",
     "sitemap",
     "portal:round",
+    "portal:round_data",
+    "portal:round_file",
+    "portal:codebook",
+    "portal:codebook_file",
     "portal:report",
     "portal:country",
+    "portal:code",
+    "portal:search",
+    "portal:round_report",
+    "portal:round_report_pdf",
+    "portal:report_pdf",
     # -- workforce import
     "backoffice:statistics_files",
     "backoffice:statistics_file",
@@ -796,6 +830,21 @@ BY_METHOD = [
     "backoffice:analysis_report",
     "backoffice:analysis_report_download",
     "accounts:account",
+    # -- the read API: GET only (its operations answer other methods 405, in JSON)
+    "api:docs",
+    "api:api-root",
+    "api:openapi-json",
+    "api:rounds",
+    "api:round",
+    "api:reports",
+    "api:report",
+    "api:answers",
+    "api:countries",
+    "api:country",
+    "api:authorities",
+    "api:laws",
+    "api:recruiters",
+    "api:statistics",
     "accounts:password_reset_sent",
     "accounts:password_reset_complete",
 ]
