@@ -77,7 +77,7 @@ run: install system-deps-run $(DATA_DIR)/secret-key
 	echo "Stop with Ctrl+C." && echo && \
 	{ $(BIN)/python -m codemonitor.supervise -- $(MANAGE) worker --no-startup-delay --interval 2 & } && \
 	trap 'kill %1 2>/dev/null' EXIT INT TERM && \
-	$(BIN)/gunicorn codemonitor.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} --access-logfile -
+	$(BIN)/gunicorn codemonitor.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} --timeout $${TIMEOUT:-300} --access-logfile -
 
 # Install everything and run the whole suite: lint, types, tests.
 test: install-dev system-deps

@@ -196,6 +196,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"].setdefault(
         "connect_timeout", envint("DATABASE_CONNECT_TIMEOUT", 5)
     )
+    # Behind PgBouncer in transaction mode, cursors held past a transaction do not exist:
+    # DATABASE_DISABLE_SERVER_SIDE_CURSORS=1 there. The open data read their rows inside a
+    # transaction of their own, which such a pool keeps on one connection; other long lists
+    # are then read whole.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = envbool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -385,9 +392,9 @@ RATE_AUTOSAVE_PER_IP = (envint("RATE_AUTOSAVE_PER_IP", 1200), 60)
 # The public lookup of authorised recruiters, per address (an IPv6 /64), per minute: a person
 # checks a few names; a script copying the whole record is slowed down.
 RATE_LOOKUP_PER_IP = (envint("RATE_LOOKUP_PER_IP", 60), 60)
-# Whole-round open data files (workbook, archive, one JSON document) per address, per minute:
-# each costs the server a pass over every report of the round.
-RATE_DOWNLOADS_PER_IP = (envint("RATE_DOWNLOADS_PER_IP", 10), 60)
+# Open data files (a table, the workbook, the archive, one JSON document) per address, per
+# minute: each costs the server a pass over the round's answers.
+RATE_DOWNLOADS_PER_IP = (envint("RATE_DOWNLOADS_PER_IP", 20), 60)
 # The read API (/api/), per minute: requests without a token from one address (an IPv6 /64),
 # and requests with one personal token (from wherever they come).
 RATE_API_PER_IP = (envint("RATE_API_PER_IP", 120), 60)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
@@ -56,6 +57,7 @@ from codemonitor.publication.public import (
     public_country_reports,
     public_name,
     round_public,
+    rule_hidden,
 )
 from codemonitor.reference.models import MemberState
 from codemonitor.reporting.models import Answer, Report, Round, RoundInstrument
@@ -294,6 +296,39 @@ def _shown(reports: QuerySet[Report]) -> Q:
     return condition
 
 
+def _not_hidden(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A page of answers less those the form's rules hide (`public.rule_hidden`, as on the
+    report's pages): the page's reports and their public answers read at once (two queries,
+    whatever the page's length). A page may so hold fewer lines than its limit; the cursor
+    goes on from its last line all the same."""
+    ids = {row["report_id"] for row in rows}
+    if not ids:
+        return list(rows)
+    reports = Report.objects.select_related("instrument_version").in_bulk(ids)
+    ruled = {
+        pk
+        for pk, report in reports.items()
+        if any(question.relevant for question in report.instrument_version.form.walk())
+    }
+    if not ruled:
+        return list(rows)
+    stored: dict[int, dict[tuple[str, str], Any]] = {pk: {} for pk in ruled}
+    for report_id, question, row, value in Answer.objects.filter(report_id__in=ruled).values_list(
+        "report_id", "question", "row", "value"
+    ):
+        stored[report_id][question, row] = value
+    hidden: set[tuple[int, str, str]] = set()
+    for pk in ruled:
+        report = reports[pk]
+        left_out = left_out_questions(report)
+        public = {key: value for key, value in stored[pk].items() if key[0] not in left_out}
+        hidden |= {
+            (pk, question, row)
+            for question, row in rule_hidden(report.instrument_version.form, public)
+        }
+    return [row for row in rows if (row["report_id"], row["question"], row["row"]) not in hidden]
+
+
 @router.get(
     "/answers",
     response={200: AnswerPage, **ERRORS},
@@ -321,7 +356,7 @@ def answers(request: HttpRequest, query: Query[AnswerQuery]) -> dict[str, Any]:
         limit=query.limit,
     )
     return paged(
-        found,
+        _not_hidden(found),
         following,
         query.limit,
         lambda row: {

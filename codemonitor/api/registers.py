@@ -36,6 +36,7 @@ from codemonitor.api.schemas import (
 )
 from codemonitor.api.schemas import CountryQuery as AuthorityQuery
 from codemonitor.api.scope import readable_statistics
+from codemonitor.publication.country import public_laws_filter
 from codemonitor.publication.public import PUBLIC_AUTHORITY_FIELDS
 from codemonitor.reference.models import MemberState
 from codemonitor.registers.models import Law, NationalAuthority, Recruiter, Validation
@@ -142,7 +143,7 @@ def laws(request: HttpRequest, query: Query[LawQuery]) -> dict[str, Any]:
                 status=query.status or "",
                 validation=Validation.VALIDATED,
             )
-        ),
+        ).filter(public_laws_filter()),
         listing="laws",
         key="pk",
         cursor=query.cursor,

@@ -6,8 +6,8 @@ document, its Frictionless Data Package (ZIP, or its `datapackage.json` alone) a
 Everything is read through `publication.opendata` in its public scope (the embargo of
 `publication.public`): a round under embargo and a file that does not exist answer the same 404.
 CSV and JSON are streamed as they are written; a workbook or an archive is written to a
-temporary file, then sent. Whole-round files cost the server more: they are limited per client
-address (`RATE_DOWNLOADS_PER_IP`).
+temporary file, then sent. Each file costs the server a pass over the round's answers: they are
+limited per client address (`RATE_DOWNLOADS_PER_IP`).
 """
 
 from __future__ import annotations
@@ -111,13 +111,19 @@ def round_file(request: HttpRequest, number: int, filename: str) -> HttpResponse
     stem = f"code-monitor-round-{round_.number}"
     if filename == "datapackage.json":
         response = JsonResponse(
-            data_package(round_, tables, labels=False), json_dumps_params={"indent": 2}
+            # Its resources next to it: /rounds/<n>/data/<table>.csv.
+            data_package(round_, tables, labels=False, path=lambda table: f"{table.name}.csv"),
+            json_dumps_params={"indent": 2},
         )
         return _kept(response, f"{stem}-datapackage.json")
-    if filename in ROUND_FILES:
-        limited = _limited(request)
-        if limited is not None:
-            return limited
+    found = TABLE_FILE.match(filename) if filename not in ROUND_FILES else None
+    table = _table(tables, found["table"]) if found is not None else None  # else 404
+    # Every file but the description costs a pass over the round's answers: limited per
+    # address.
+    limited = _limited(request)
+    if limited is not None:
+        return limited
+    if table is None:
         if filename == "all.json":
             return _kept(
                 StreamingHttpResponse(
@@ -138,9 +144,7 @@ def round_file(request: HttpRequest, number: int, filename: str) -> HttpResponse
             kind, name = "application/zip", f"{stem}-datapackage.zip"
         handle.seek(0)
         return _kept(FileResponse(handle, content_type=kind), name)
-    found = TABLE_FILE.match(filename)
     assert found is not None
-    table = _table(tables, found["table"])
     if found["format"] == "csv":
         body: Iterator[bytes] = table_csv(table, labels=labels)
         kind = "text/csv; charset=utf-8"

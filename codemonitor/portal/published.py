@@ -191,7 +191,12 @@ def round_page(request: HttpRequest, number: int) -> HttpResponse:
                 stakeholder_page = Paginator(ordered, STAKEHOLDERS_PER_PAGE).get_page(
                     request.GET.get("page")
                 )
-                shown = Report.objects.filter(pk__in=list(stakeholder_page)).order_by("sequence")
+                shown = (
+                    Report.objects.filter(pk__in=list(stakeholder_page))
+                    .select_related("round_instrument__round", "instrument_version__instrument")
+                    .defer("instrument_version__source", "instrument_version__schema")
+                    .order_by("sequence")
+                )
                 stakeholder.extend(
                     {"report": report, "name": public_name(report)} for report in shown
                 )

@@ -82,8 +82,18 @@ def public_country_answers(
 
 
 def public_laws(iso3: str) -> QuerySet[Law]:
-    """A Member State's validated entries of the laws and regulations database."""
-    return country_laws(iso3).filter(validation=Validation.VALIDATED)
+    """A Member State's public entries of the laws and regulations database."""
+    return country_laws(iso3).filter(public_laws_filter())
+
+
+def public_laws_filter(*, now: dt.datetime | None = None) -> Q:
+    """The entries of the laws database the public may see, as a condition on Law: validated
+    ones, and of those taken from a national report only once that report is published (a
+    round's content is not public before its moment)."""
+    published = all_public_reports(now=now).values("pk")
+    return Q(validation=Validation.VALIDATED) & (
+        Q(source_report__isnull=True) | Q(source_report__in=published)
+    )
 
 
 def public_recruiters(iso3: str) -> QuerySet[Recruiter]:

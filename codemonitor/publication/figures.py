@@ -51,7 +51,7 @@ from codemonitor.analysis.tables import AnalysisFigure, AnalysisTable, Cell, Col
 from codemonitor.analysis.tabulate import Observed, Table
 from codemonitor.core.languages import BY_CODE
 from codemonitor.instruments.models import Instrument
-from codemonitor.publication.public import public_reports, round_public
+from codemonitor.publication.public import entity_questions, public_reports, round_public
 from codemonitor.reference.models import CodeArticle
 from codemonitor.reference.names import REGION_NAMES
 from codemonitor.reporting.models import Round, RoundInstrument
@@ -215,6 +215,7 @@ def instrument_figures(
     quoted = quotes(round_instrument, selection=selection) if with_quotes else {}
     # A passage of a question that names or reaches a respondent is never quoted in public.
     identifying = {name for key, name in form.report_fields().items() if key in IDENTIFYING_FIELDS}
+    identifying |= entity_questions(form)  # what describes the entity, never quoted
     observed = Observed(selection)
     observed.read(tabulated(q for number in numbers for q in grouped[number]))
     titles = {

@@ -33,25 +33,29 @@ import datetime as dt
 import heapq
 import itertools
 import json
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Aggregate, F, QuerySet, TextField, Value
+from django.db import connection, connections, transaction
+from django.db.models import Aggregate, F, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from codemonitor.core.languages import BY_CODE, LANGUAGES
 from codemonitor.instruments.engine import Evaluation, relevance_inputs
 from codemonitor.instruments.models import Instrument
 from codemonitor.instruments.schema import COUNTRIES_LIST, Form, Question
-from codemonitor.publication.country import public_statistics
+from codemonitor.publication.country import public_laws_filter, public_statistics
 from codemonitor.publication.public import (
     PUBLIC_AUTHORITY_FIELDS,
     NotPublic,
+    entity_questions,
     form_left_out,
     public_reports,
     round_public,
@@ -175,6 +179,13 @@ def round_tables(round_: Round, *, scope: Scope = PUBLIC, language: str = "en") 
     if scope.embargo and not round_public(round_, now=scope.now):
         raise NotPublic(round_.number)
     language = language if language in BY_CODE else "en"
+    # The labels (choice lists, regions, register vocabularies) are worked out now, in the
+    # package's language: the rows are written later, in whatever language is active then.
+    with translation.override(BY_CODE[language].django_code):
+        return _round_tables(round_, scope, language)
+
+
+def _round_tables(round_: Round, scope: Scope, language: str) -> list[Table]:
     uses = list(
         round_.instruments.select_related("instrument_version__instrument").order_by(
             "instrument_version__instrument__kind", "pk"
@@ -237,8 +248,7 @@ class InstrumentTables:
         self.form: Form = use.instrument_version.form
         self.kind = use.instrument_version.instrument.kind
         self.national = self.kind == Instrument.Kind.NATIONAL
-        fields_ = self.form.report_fields()
-        self.entity_question = fields_.get("entity_name", "")
+        self.entity_hidden = entity_questions(self.form)
         left_out = (
             {name for name, q in self.form.questions().items() if q.kind == "file"}
             if scope.personal
@@ -490,9 +500,9 @@ class InstrumentTables:
         self, info: tuple[Any, ...], answers: dict[tuple[str, str], Any]
     ) -> dict[tuple[str, str], Any]:
         """A report's answers less those its rules hide and, without consent, the entity's name."""
-        hidden: set[str] = set()
-        if self.entity_question and not info[3] and not self.scope.personal:
-            hidden.add(self.entity_question)
+        hidden: frozenset[str] = frozenset()
+        if not info[3] and not self.scope.personal:
+            hidden = self.entity_hidden  # publication.public.entity_questions
         if not self.rules and not hidden:
             return answers
         evaluation = Evaluation(self.form, answers) if self.rules else None
@@ -512,7 +522,11 @@ class InstrumentTables:
     def _report_rows(self, labels: bool) -> Iterator[list[object]]:
         group = self.groups[()]
         regions = self._region_of() if self.national else {}
+        columns = [
+            ((question.name, ""), self._converter(question, labels)) for question in group.questions
+        ]
         for info, answers in self._answers(self._questions_of(group)):
+            get = answers.get
             pk, country, entity, consent, language, submitted, state, version, contact = info
             row: list[object] = [
                 pk,
@@ -528,10 +542,7 @@ class InstrumentTables:
                 row.append(entity if (consent or self.scope.personal) and entity else None)
             if self.scope.personal:
                 row.append(contact or None)
-            row += [
-                self._typed(question, answers.get((question.name, "")), labels)
-                for question in group.questions
-            ]
+            row += [convert(get(key)) for key, convert in columns]
             yield row
 
     def _answer_rows(self, labels: bool) -> Iterator[list[object]]:
@@ -569,6 +580,31 @@ class InstrumentTables:
         return self._regions
 
     # -- values ----------------------------------------------------------------------------------
+
+    def _converter(self, question: Question, labels: bool) -> Callable[[Any], object]:
+        """`_typed` for one question, its choices looked up once: what a table's column calls
+        for each of its values (a plain text, most answers, goes through as it is)."""
+        if question.kind == "text":
+
+            def text(value: Any) -> object:
+                if value.__class__ is str:
+                    return value or None
+                return self._text(question, value, labels)
+
+            return text
+        if question.kind == "select_one":
+            names = self._choice_labels(question)
+
+            def choice(value: Any) -> object:
+                if value is None or value == "":
+                    return None
+                code = str(value)
+                if labels:
+                    return names.get(code, code)
+                return code if code in names else None
+
+            return choice
+        return lambda value: self._typed(question, value, labels)
 
     def _typed(self, question: Question, value: Any, labels: bool) -> object:
         """A value for the typed tables: a number for a number question, a choice's code or
@@ -615,6 +651,9 @@ class _Answers(Aggregate):
     one row and one parse per report instead of a row and Python work per answer."""
 
     function = "JSON_OBJECT_AGG"  # PostgreSQL
+    # As text: parsed by the caller (the driver's JSON loader would parse it in the reading
+    # thread, which holds the interpreter while the writing waits).
+    template = "%(function)s(%(expressions)s)::text"
     output_field = TextField()
 
     def __init__(self) -> None:
@@ -647,9 +686,59 @@ def _by_report(
         .values_list("report_id", "answers")
     )
     loads = json.loads
-    for report_id, stored in found.iterator(chunk_size=CHUNK // 10):
+    for report_id, stored in _read_ahead(found, CHUNK // 10):
         answers = loads(stored) if isinstance(stored, str | bytes) else stored
         yield report_id, {tuple(key.split(SEPARATOR, 1)): value for key, value in answers.items()}
+
+
+READ_AHEAD = 4  # chunks a reading thread keeps ready
+
+
+def _read_ahead(found: QuerySet[Any], size: int) -> Iterator[Any]:
+    """The rows of a query, read in chunks. On PostgreSQL, outside a transaction (a download,
+    `export_round`), a thread of its own reads the next chunks with its own connection while
+    the caller writes the rows it has — the database's work and the writing overlap —, never
+    more than READ_AHEAD chunks ahead (flat memory). In a transaction (whose rows another
+    connection would not see) and on SQLite, the rows are read here, chunk after chunk."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield from found.iterator(chunk_size=size)
+        return
+    chunks: queue.Queue[list[Any] | BaseException | None] = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            # In a transaction of its own, the cursor is not held past it: the database hands
+            # the rows over as it finds them (a held cursor would work out the whole result
+            # first).
+            with transaction.atomic():
+                rows = found.iterator(chunk_size=size)
+                while not stop.is_set():
+                    chunk = list(itertools.islice(rows, size))
+                    if not chunk:
+                        break
+                    chunks.put(chunk)
+            chunks.put(None)
+        except BaseException as error:  # handed to the caller, raised there
+            chunks.put(error)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    reader = threading.Thread(target=read, name="opendata-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (chunk := chunks.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield from chunk
+    finally:
+        stop.set()
+        while reader.is_alive():  # let a reader blocked on a full queue finish
+            try:
+                chunks.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        reader.join()
 
 
 def _together(
@@ -708,6 +797,7 @@ def _moment(value: dt.datetime | None) -> str | None:
 def _countries(deadline: dt.date, language: str) -> Table:
     names = country_labels(language)
     regions = regions_on(deadline)
+    region_names = {code: str(name) for code, name in REGION_NAMES.items()}
 
     def rows(labels: bool) -> Iterator[list[object]]:
         for iso3, iso2 in MemberState.objects.order_by("iso3").values_list("iso3", "iso2"):
@@ -716,7 +806,7 @@ def _countries(deadline: dt.date, language: str) -> Table:
                 iso3,
                 iso2,
                 names.get(iso3, iso3),
-                (str(REGION_NAMES.get(region, region)) if labels else region) or None,
+                (region_names.get(region, region) if labels else region) or None,
             ]
 
     return Table(
@@ -747,11 +837,17 @@ def _registers(scope: Scope, language: str) -> list[Table]:
         for row in found.iterator(chunk_size=CHUNK):
             yield [value.isoformat() if isinstance(value, dt.date) else value for value in row]
 
+    kinds = {code: str(label) for code, label in Law.Kind.choices}
+    law_states = {code: str(label) for code, label in Law.Status.choices}
+    recruiter_states = {code: str(label) for code, label in Recruiter.Status.choices}
+
     def laws(labels: bool) -> Iterator[list[object]]:
-        kinds = dict(Law.Kind.choices)
-        statuses = dict(Law.Status.choices)
         found = (
-            Law.objects.filter(validation=Validation.VALIDATED)
+            Law.objects.filter(
+                public_laws_filter(now=scope.now)
+                if scope.embargo
+                else Q(validation=Validation.VALIDATED)
+            )
             .prefetch_related("articles")
             .order_by("member_state_id", "pk")
         )
@@ -762,10 +858,10 @@ def _registers(scope: Scope, language: str) -> list[Table]:
                 law.title,
                 law.title_en or None,
                 law.title_fr or None,
-                str(kinds.get(law.kind, law.kind)) if labels else law.kind,
+                kinds.get(law.kind, law.kind) if labels else law.kind,
                 law.number or None,
                 law.issuing_body or None,
-                str(statuses.get(law.status, law.status)) if labels else law.status,
+                law_states.get(law.status, law.status) if labels else law.status,
                 law.abstract or None,
                 law.url or None,
                 law.language or None,
@@ -774,7 +870,6 @@ def _registers(scope: Scope, language: str) -> list[Table]:
             ]
 
     def recruiters(labels: bool) -> Iterator[list[object]]:
-        statuses = dict(Recruiter.Status.choices)
         found = (
             Recruiter.objects.filter(validation=Validation.VALIDATED)
             .order_by("member_state_id", "legal_name", "pk")
@@ -803,7 +898,7 @@ def _registers(scope: Scope, language: str) -> list[Table]:
                 "; ".join(str(other) for other in others or []) or None,
                 licence,
                 issuer or None,
-                str(statuses.get(status, status)) if labels else status,
+                recruiter_states.get(status, status) if labels else status,
                 start.isoformat() if start else None,
                 end.isoformat() if end else None,
                 website or None,

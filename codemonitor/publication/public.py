@@ -28,7 +28,7 @@ from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from codemonitor.instruments.engine import AnswerKey, AnswerValue
+from codemonitor.instruments.engine import AnswerKey, AnswerValue, Evaluation
 from codemonitor.instruments.schema import Form
 from codemonitor.registers.models import NationalAuthority
 from codemonitor.reporting.models import Answer, Report, Round, RoundInstrument
@@ -109,10 +109,23 @@ def left_out_questions(report: Report) -> frozenset[str]:
     a person or the entity; documents are published on their own, not through the answers)."""
     form = report.instrument_version.form
     left_out = set(form_left_out(form))
-    fields = form.report_fields()
-    if not report.publish_entity_name and "entity_name" in fields:
-        left_out.add(fields["entity_name"])
+    if not report.publish_entity_name:
+        left_out |= entity_questions(form)
     return frozenset(left_out)
+
+
+def entity_questions(form: Form) -> frozenset[str]:
+    """What names or describes a reporting entity, left out where it did not agree to be
+    named: the question holding its name (`report_field` entity_name) and the free-text
+    questions beside it, in the same group (its website, its description of itself, …).
+    Choice questions there (its category, the countries it concerns) stay: they name no one
+    and the analysis counts them."""
+    name = form.report_fields().get("entity_name", "")
+    if not name:
+        return frozenset()
+    parent = form.parents().get(name)
+    siblings = parent.children if parent is not None else []
+    return frozenset({name} | {q.name for q in siblings if q.kind == "text"})
 
 
 def form_left_out(form: Form) -> frozenset[str]:
@@ -136,12 +149,29 @@ def public_answers(
     caller checks that the report is public (`public_report`)."""
     if left_out is None:
         left_out = left_out_questions(report)
-    return {
+    stored = {
         (question, row): value
         for question, row, value in Answer.objects.filter(report=report).values_list(
             "question", "row", "value"
         )
         if question not in left_out
+    }
+    hidden = rule_hidden(report.instrument_version.form, stored)
+    return {key: value for key, value in stored.items() if key not in hidden}
+
+
+def rule_hidden(form: Form, answers: Mapping[AnswerKey, AnswerValue]) -> set[AnswerKey]:
+    """The answers (of a report's public answers) that the form's rules hide: a stale answer
+    to a question that no longer applies is not shown on the report's pages, nor anywhere
+    else (the API's answers, the open data, the search read the same rule)."""
+    if not any(question.relevant for question in form.walk()):
+        return set()
+    evaluation = Evaluation(form, dict(answers))
+    questions = form.questions()
+    return {
+        (question, row)
+        for question, row in answers
+        if question in questions and not evaluation.relevant(question, row)
     }
 
 

@@ -32,7 +32,7 @@ from codemonitor.analysis.selection import Selection
 from codemonitor.analysis.text_index import searchable_questions
 from codemonitor.instruments.schema import Form
 from codemonitor.publication.figures import public_selection, round_uses
-from codemonitor.publication.public import public_rounds
+from codemonitor.publication.public import entity_questions, public_rounds
 from codemonitor.reference.models import CodeArticle
 from codemonitor.reference.names import REGION_NAMES, country_labels
 from codemonitor.reporting.models import Round, RoundInstrument
@@ -46,11 +46,16 @@ def public_text_questions(form: Form) -> dict[str, int | None]:
     Code (None for none)} — never personal data, nor a report field that names or reaches the
     respondent (`round_report.questions_by_article` leaves those out)."""
     searchable = searchable_questions(form)
+    # What names or describes an entity is never searched, whether it agreed to be named or
+    # not (publication.public.entity_questions).
+    describing = entity_questions(form)
     return {
         question.name: number
         for number, questions in questions_by_article(form).items()
         for question in questions
-        if question.kind == "text" and question.name in searchable
+        if question.kind == "text"
+        and question.name in searchable
+        and question.name not in describing
     }
 
 

@@ -20,6 +20,7 @@ from tests.publication.conftest import (
     PLANTED_EMAIL,
     PLANTED_NAME,
     PLANTED_PHONE,
+    PLANTED_WEBSITE,
     nri_round,
     report_a,
     report_b,
@@ -28,7 +29,7 @@ from tests.publication.conftest import (
 
 __all__ = ["nri_round", "report_a", "report_b", "round_"]
 
-PLANTED = (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME)
+PLANTED = (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME, PLANTED_WEBSITE)
 # A designated national authority's entry holds a postal address and a telephone, which the
 # public register leaves out.
 DNA_ADDRESS = "Planted Street 12, Accra"

@@ -32,6 +32,8 @@ PLANTED_EMAIL = "planted.person@ngo.example"
 PLANTED_PHONE = "+41 22 555 01 99"
 ENTITY = "Nurses Without Borders (planted)"
 DOCUMENT_NAME = "CV_Planted_Person.txt"
+# What an entity that did not agree to be named says about itself beside its name.
+PLANTED_WEBSITE = "https://planted-anonymous-entity.example"
 
 
 def stakeholder_report(use, sequence: int, state: str, *, consent: bool, language: str = "fr"):
@@ -56,6 +58,10 @@ def stakeholder_report(use, sequence: int, state: str, *, consent: bool, languag
     ):
         Answer.objects.create(
             report=report, round_instrument=use, question=question, row="", value=value
+        )
+    if not consent:
+        Answer.objects.create(
+            report=report, round_instrument=use, question="website", row="", value=PLANTED_WEBSITE
         )
     for question, value in (
         ("contact_first_name", PLANTED_NAME),

@@ -39,6 +39,7 @@ from tests.publication.conftest import (
     PLANTED_EMAIL,
     PLANTED_NAME,
     PLANTED_PHONE,
+    PLANTED_WEBSITE,
 )
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,7 @@ def test_personal_data_are_never_among_the_public_answers(round_) -> None:
         shown = public_answers(report)
         review = public_pages(report).review()
         text = repr(shown) + repr(review)
-        for planted in (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME):
+        for planted in (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME, PLANTED_WEBSITE):
             assert planted not in text
         # Personal questions and documents are not drawn at all (not even as "—").
         labels = {label for _n, _t, lines in review for label, _a, _d in lines}

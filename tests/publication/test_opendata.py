@@ -43,10 +43,11 @@ from tests.publication.conftest import (
     PLANTED_EMAIL,
     PLANTED_NAME,
     PLANTED_PHONE,
+    PLANTED_WEBSITE,
 )
 
 pytestmark = pytest.mark.django_db
-PLANTED = (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME)
+PLANTED = (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME, PLANTED_WEBSITE)
 
 
 def _after(round_) -> Scope:
@@ -157,6 +158,7 @@ def test_nothing_before_the_moment_and_the_archive_is_audited(round_, tmp_path) 
         stdout=io.StringIO(),
     )
     assert AuditEntry.objects.filter(action="round.data.exported", data__personal=True).count() == 1
+    assert (tmp_path / "personal" / "data" / "stakeholder_reports.csv").stat().st_mode & 0o077 == 0
     personal = _all_text(tmp_path / "personal")
     assert PLANTED_EMAIL in personal
     assert PLANTED_NAME in personal

@@ -21,12 +21,13 @@ from tests.publication.conftest import (
     PLANTED_EMAIL,
     PLANTED_NAME,
     PLANTED_PHONE,
+    PLANTED_WEBSITE,
 )
 from tests.publication.test_portal import move_the_clock, visitors
 
 __all__ = ["visitors"]
 pytestmark = pytest.mark.django_db
-PLANTED = (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME)
+PLANTED = (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME, PLANTED_WEBSITE)
 
 
 def data_urls(number: int) -> list[str]:
@@ -135,8 +136,12 @@ def test_bad_file_names_and_too_many_downloads(round_, settings) -> None:
     assert statuses == [200, 200, 429]
     limited = client.get(f"/rounds/{number}/data/all.xlsx")
     assert limited.status_code == 429 and limited["Retry-After"] == "60"
-    # A table on its own is not limited.
-    assert client.get(f"/rounds/{number}/data/countries.csv").status_code == 200
+    # A table on its own counts as well; the package's description does not.
+    assert client.get(f"/rounds/{number}/data/countries.csv").status_code == 429
+    described = client.get(f"/rounds/{number}/data/datapackage.json")
+    assert described.status_code == 200
+    paths = [resource["path"] for resource in json.loads(described.content)["resources"]]
+    assert "stakeholder_reports.csv" in paths  # next to it, at /rounds/<n>/data/
 
 
 def test_the_round_page_links_its_open_data(round_) -> None:

@@ -20,6 +20,7 @@ from tests.publication.conftest import (
     PLANTED_EMAIL,
     PLANTED_NAME,
     PLANTED_PHONE,
+    PLANTED_WEBSITE,
 )
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,7 @@ def test_personal_data_are_in_no_public_page(round_, visitors) -> None:
                     PLANTED_EMAIL,
                     PLANTED_PHONE,
                     DOCUMENT_NAME,
+                    PLANTED_WEBSITE,
                     DNA_ADDRESS,
                     DNA_PHONE,
                 ):

@@ -37,6 +37,7 @@ from tests.publication.conftest import (
     PLANTED_EMAIL,
     PLANTED_NAME,
     PLANTED_PHONE,
+    PLANTED_WEBSITE,
 )
 from tests.publication.test_portal import move_the_clock, visitors
 
@@ -44,7 +45,7 @@ __all__ = ["visitors"]
 
 pytestmark = pytest.mark.django_db
 
-PLANTED = (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME)
+PLANTED = (PLANTED_NAME, PLANTED_EMAIL, PLANTED_PHONE, DOCUMENT_NAME, PLANTED_WEBSITE)
 GHANA_TEXT = "Kumasiword: nurses trained here leave for the cities."
 FRANCE_TEXT = "Lyonword: an answer of a report that is not validated."
 STAKEHOLDER_TEXT = "Accraword: recruiters charge fees to nurses."

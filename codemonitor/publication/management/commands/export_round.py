@@ -75,6 +75,11 @@ class Command(BaseCommand):
                 f"Round {round_.number} is not public yet: use --unpublished for the "
                 "Secretariat's archive."
             ) from None
+        if scope.personal:
+            # Personal data: readable by the account that wrote them only.
+            folder.chmod(0o700)
+            for path in folder.rglob("*"):
+                path.chmod(0o700 if path.is_dir() else 0o600)
         self.stdout.write(
             f"Round {round_.number}: {len(descriptor['resources'])} resources written to "
             f"{folder} (version {descriptor['version']})."
