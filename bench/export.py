@@ -182,6 +182,13 @@ print(round_.number, country)
         [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True, cwd=ROOT
     ).stdout.split()
     targets = {"round page": f"/rounds/{number}/", "country page": f"/countries/{country}/"}
+    # The static files as `make run` serves them (the pages name them by their hashed names).
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
     port = free_port()
     server = subprocess.Popen(
         [

@@ -395,6 +395,12 @@ RATE_LOOKUP_PER_IP = (envint("RATE_LOOKUP_PER_IP", 60), 60)
 # Open data files (a table, the workbook, the archive, one JSON document) per address, per
 # minute: each costs the server a pass over the round's answers.
 RATE_DOWNLOADS_PER_IP = (envint("RATE_DOWNLOADS_PER_IP", 20), 60)
+# A public page drawn for visitors without an account is kept in the shared cache this long
+# (seconds) under its data's version: a change of the data makes a new version at once.
+PUBLIC_PAGE_SECONDS = envint("PUBLIC_PAGE_SECONDS", 3600)
+# How long a process reuses the version of a busy public page (a round's, a country's) before
+# working it out again: a change of the data shows on them within this many seconds.
+PUBLIC_VERSION_SECONDS = envint("PUBLIC_VERSION_SECONDS", 5)
 # The read API (/api/), per minute: requests without a token from one address (an IPv6 /64),
 # and requests with one personal token (from wherever they come).
 RATE_API_PER_IP = (envint("RATE_API_PER_IP", 120), 60)

@@ -25,6 +25,7 @@ urlpatterns = [
     # What is published, for search engines (read through publication.public, as the pages).
     path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("language/", views.language_choose, name="language"),
     path("isri/", include("codemonitor.stakeholders.urls")),
     path("national/", include("codemonitor.national.urls")),
     path("backoffice/", include("codemonitor.backoffice.urls")),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
@@ -66,3 +68,31 @@ def _tasks_state() -> str:
         .count()
     )
     return f"late: {count} waiting over {TASKS_LATE_AFTER.seconds // 60} min" if count else "ok"
+
+
+@require_safe
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The language of the pages for a visitor without an account: a GET form, so that the
+    public pages hold no form token and are the same for every such visitor (kept once for all
+    of them, `portal.published.public_response`). It only sets the language cookie, then goes
+    back to the page (a page of this site only). Signed-in people use Django's `set_language`
+    (POST, with its token), as before."""
+    code = request.GET.get("language", "")[:10]
+    target = request.GET.get("next", "/")[:2000]
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite="Lax",
+        )
+    return response

@@ -37,8 +37,12 @@ def _fast_and_isolated(settings, tmp_path: Path) -> None:
     # The analysis keeps its last few values in the process, keyed by the answers' version:
     # a test's rolled-back database may hand out the same ids and counts again.
     from codemonitor.analysis.selection import kept_clear
+    from codemonitor.portal.published import public_caches_clear
 
     kept_clear()
+    # The public pages: worked out again on every request, none kept from an earlier test.
+    settings.PUBLIC_VERSION_SECONDS = 0
+    public_caches_clear()
 
 
 def _load_shared_data() -> None:

@@ -125,28 +125,50 @@ def xlsx_bytes(sheets: Mapping[str, Iterable[Iterable[object]]]) -> bytes:
     return output.getvalue()
 
 
+XLSX_MAX_ROWS = 1_048_576  # the most rows a sheet of Excel holds
+
+
 def xlsx_write(handle: Any, sheets: Iterable[tuple[str, Iterable[Iterable[object]]]]) -> int:
     """A workbook of any length written to an open binary file at flat memory: openpyxl's
     write-only mode keeps each sheet's rows in a temporary file, not in memory. A sheet per
     (name, rows), the header first, each cell as `xlsx_append` writes it. Returns the rows
-    written."""
+    written. A table longer than a sheet holds goes on in further sheets, under its header."""
     workbook = Workbook(write_only=True)
     count = 0
     used: set[str] = set()
-    for name, rows in sheets:
+
+    def new_sheet(name: str) -> Any:
         title = name[:31]  # Excel's longest sheet name
         while title in used:
-            title = f"{title[:28]}_{len(used)}"
+            title = f"{name[:27]}_{len(used)}"
         used.add(title)
-        sheet = workbook.create_sheet(title)
+        return workbook.create_sheet(title)
+
+    def cells_of(sheet: Any, row: Iterable[object]) -> list[Any]:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=cell_safe(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        return cells
+
+    for name, rows in sheets:
+        sheet = new_sheet(name)
+        header: list[object] | None = None
+        in_sheet = 0
         for row in rows:
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(sheet, value=cell_safe(value))
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-                cells.append(cell)
-            sheet.append(cells)
+            if header is None:
+                header = list(row)
+                row = header
+            elif in_sheet >= XLSX_MAX_ROWS:
+                # Excel reads no more rows in a sheet: the table goes on in the next one,
+                # under its header again.
+                sheet = new_sheet(f"{name[:27]}_2")
+                sheet.append(cells_of(sheet, header))
+                in_sheet = 1
+            sheet.append(cells_of(sheet, row))
+            in_sheet += 1
             count += 1
     workbook.save(handle)
     return count

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections import Counter
+import threading
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Sum
 from django.http import Http404, HttpRequest, HttpResponse
@@ -53,6 +57,7 @@ from codemonitor.reference.names import REGION_NAMES, country_labels
 from codemonitor.reporting.models import Report, Round
 
 CACHE_SECONDS = 300
+PAGE_CACHE_MAX_BYTES = 4 * 1024 * 1024  # a larger public response is drawn each time
 STAKEHOLDERS_PER_PAGE = 100  # stakeholder reports listed per page of a round
 # The page weight budget of a public page: its HTML, with its charts drawn inline as SVG (the
 # stylesheet, 13 KB, is kept by the browser; no script, no image, no web font), for a round in
@@ -76,11 +81,23 @@ def _release_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def _etag(request: HttpRequest, template: str, version: str) -> str:
+def _shared(request: HttpRequest) -> bool:
+    """The page is the same for everyone who asks it so: a visitor without an account or a
+    session (a stakeholder holding a report has one), with no message waiting. Such a page
+    holds no form token (the language form is a GET form for them: `views.language_choose`)."""
+    user = getattr(request, "user", None)
+    return (
+        not getattr(user, "is_authenticated", False)
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not len(messages.get_messages(request))  # len: reading them would use them up
+    )
+
+
+def _etag(request: HttpRequest, template: str, version: str, *, shared: bool = False) -> str:
     """What a page shows depends on its data (`version`: what changes when it does), the
     language, who is signed in (the header names them), the browser's form token (the page's
-    language form carries it) and the release — never on the masked tokens that differ on
-    every drawing, which an ETag of the content would include."""
+    language form carries it, but for a shared page) and the release — never on the masked
+    tokens that differ on every drawing, which an ETag of the content would include."""
     user = getattr(request, "user", None)
     parts = [
         template,
@@ -89,14 +106,17 @@ def _etag(request: HttpRequest, template: str, version: str) -> str:
         str(getattr(user, "pk", "") or ""),
         # The form token's secret: the browser's (before drawing), or the one the drawn page
         # holds and sends it (after), so that the next request's ETag is the same.
-        str(request.META.get("CSRF_COOKIE", "")),
+        "" if shared else str(request.META.get("CSRF_COOKIE", "")),
         _release_digest(),
     ]
     return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
 
 
 def _public(
-    request: HttpRequest, template: str, version: str, context: Callable[[], dict[str, Any]]
+    request: HttpRequest,
+    template: str,
+    version: str | Callable[[], str],
+    context: Callable[[], dict[str, Any]],
 ) -> HttpResponse:
     """A public page with its validators: 304 when the browser has this version already (the
     page is not even drawn; never while a message waits to be shown), else drawn, kept
@@ -105,11 +125,17 @@ def _public(
 
 
 def public_response(
-    request: HttpRequest, name: str, version: str, draw: Callable[[], HttpResponse]
+    request: HttpRequest,
+    name: str,
+    version: str | Callable[[], str],
+    draw: Callable[[], HttpResponse],
 ) -> HttpResponse:
     """Any public response (a page, a PDF) named `name` with its validators, as `_public` does:
     `draw` is called only when the browser does not have this version already."""
-    etag = _etag(request, name, version)
+    if callable(version):
+        version = _VERSIONS.get(f"{name}|{request.get_full_path()}", version)
+    shared = _shared(request)
+    etag = _etag(request, name, version, shared=shared)
     unchanged = get_conditional_response(request, etag=etag)
     if (
         unchanged is not None
@@ -117,12 +143,121 @@ def public_response(
         and not len(messages.get_messages(request))  # len: reading them would use them up
     ):
         unchanged["ETag"] = etag
-        patch_cache_control(unchanged, private=True, max_age=CACHE_SECONDS)
+        _cache_control(unchanged, shared=shared)
         return unchanged
-    response = draw()
-    response["ETag"] = _etag(request, name, version)
-    patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
+    if not shared:
+        response = draw()
+        response["ETag"] = _etag(request, name, version)
+        _cache_control(response, shared=False)
+        return response
+    # The same for every such visitor: drawn once per version, language and address, then
+    # kept in the shared cache (every worker, every machine) until the version changes.
+    key = "public-page:" + hashlib.sha256(f"{etag}|{request.get_full_path()}".encode()).hexdigest()
+    kept = _KEPT.get(key) or cache.get(key)
+    if isinstance(kept, tuple) and len(kept) == 2:
+        response = HttpResponse(kept[0], content_type=kept[1])
+        _KEPT.put(key, kept)
+    else:
+        response = draw()
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and len(response.content) <= PAGE_CACHE_MAX_BYTES
+        ):
+            kept = (response.content, response["Content-Type"])
+            cache.set(key, kept, settings.PUBLIC_PAGE_SECONDS)
+            _KEPT.put(key, kept)
+    response["ETag"] = etag
+    _cache_control(response, shared=True)
     return response
+
+
+class _Kept:
+    """The process's own copies of the last shared pages it sent (at most `limit` bytes, the
+    least recently sent dropped first), in front of the shared cache: a page asked again is
+    sent without a trip to the cache's store. Keyed like the shared cache (a new version is
+    a new key), so nothing kept here is ever stale."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.items: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[bytes, str] | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: str, value: tuple[bytes, str]) -> None:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return
+            self.items[key] = value
+            self.size += len(value[0])
+            while self.size > self.limit and self.items:
+                _old, dropped = self.items.popitem(last=False)
+                self.size -= len(dropped[0])
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.size = 0
+
+
+_KEPT = _Kept(32 * 1024 * 1024)
+
+
+class _Versions:
+    """The versions of the busiest public pages, worked out at most once every
+    `PUBLIC_VERSION_SECONDS` per process (0: on every request): under load, a page kept in the
+    cache is then sent without a query for its version. A change shows within that time."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[float, str]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: str, work_out: Callable[[], str]) -> str:
+        seconds = settings.PUBLIC_VERSION_SECONDS
+        if seconds <= 0:
+            return work_out()
+        now = time.monotonic()
+        with self.lock:
+            found = self.items.get(key)
+        if found is not None and now - found[0] < seconds:
+            return found[1]
+        version = work_out()
+        with self.lock:
+            if len(self.items) > 10_000:  # addresses with every query string: start again
+                self.items.clear()
+            self.items[key] = (now, version)
+        return version
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_VERSIONS = _Versions()
+
+
+def public_caches_clear() -> None:
+    """Forget the process's kept pages and versions (tests, whose databases come and go)."""
+    _KEPT.clear()
+    _VERSIONS.clear()
+
+
+def _cache_control(response: HttpResponse, *, shared: bool) -> None:
+    """A shared page may be kept by any cache (a proxy in front included); any other one by
+    the browser alone."""
+    if shared:
+        patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+    else:
+        patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
 
 
 def reports_stamp(reports: Iterable[Report]) -> str:
@@ -158,7 +293,9 @@ def round_page(request: HttpRequest, number: int) -> HttpResponse:
         round_ = public_round(number)
     except NotPublic:
         raise Http404 from None
-    version = f"{round_version(round_)}|page={request.GET.get('page', '')[:12]}"
+
+    def version() -> str:
+        return f"{round_version(round_)}|page={request.GET.get('page', '')[:12]}"
 
     def context() -> dict[str, Any]:
         language = active()
@@ -217,7 +354,11 @@ def round_page(request: HttpRequest, number: int) -> HttpResponse:
 def round_version(round_: Round) -> str:
     """What a round's page and documents show changes with: the round, and each published
     report (which it is, and when it last changed: every answer saved moves it)."""
-    uses = list(round_.instruments.select_related("instrument_version__instrument"))
+    uses = list(
+        round_.instruments.select_related("instrument_version__instrument").defer(
+            "instrument_version__schema", "instrument_version__source"
+        )
+    )
     # Which reports (their number and the sum of their ids: a report withheld or released
     # changes both) and when the last of them changed: one aggregate per instrument, whatever
     # the number of reports.
@@ -266,9 +407,11 @@ def country_page(request: HttpRequest, iso3: str) -> HttpResponse:
     country = MemberState.objects.filter(pk=code).first()
     if country is None:
         raise Http404
-    authority = public_authority(code)
-    reports = list(public_country_reports(code))
-    version = f"{authority}|{reports_stamp(reports)}|{public_country_version(country)}"
+
+    def version() -> str:
+        authority = public_authority(code)
+        reports = public_country_reports(code).select_related(None).only("pk", "updated_at")
+        return f"{authority}|{reports_stamp(reports)}|{public_country_version(country)}"
 
     def context() -> dict[str, Any]:
         language = active()
@@ -277,8 +420,8 @@ def country_page(request: HttpRequest, iso3: str) -> HttpResponse:
         return {
             "country": country,
             "name": country_labels(language).get(code, country.name),
-            "authority": authority,
-            "reports": reports,
+            "authority": public_authority(code),
+            "reports": list(public_country_reports(code)),
             "answers": public_country_answers(code, language=language),
             "laws": list(laws[:LISTED]),
             "laws_count": laws.count(),

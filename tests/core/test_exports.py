@@ -114,3 +114,25 @@ def test_xlsx_append_on_a_sheet_of_ones_own() -> None:
     workbook.save(output)
     again = load_workbook(io.BytesIO(output.getvalue()))
     assert again.active["A2"].value == "'=1+1"
+
+
+def test_a_workbook_table_longer_than_a_sheet_goes_on_in_the_next(monkeypatch) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from codemonitor.core import exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)  # Excel's is 1,048,576
+    handle = io.BytesIO()
+    rows = [["id", "text"], *([n, f"=cmd{n}"] for n in range(5))]
+    assert exports.xlsx_write(handle, [("answers", rows), ("other", [["a"], [1]])]) == 8
+    workbook = load_workbook(io.BytesIO(handle.getvalue()), read_only=True)
+    sheets = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook}
+    names = list(sheets)
+    assert len(names) == 4 and names[0] == "answers" and names[-1] == "other"
+    first, *more = (sheets[name] for name in sheets if name.startswith("answers"))
+    assert first == [("id", "text"), (0, "'=cmd0"), (1, "'=cmd1")]
+    assert all(sheet[0] == ("id", "text") for sheet in more)
+    assert [row for sheet in more for row in sheet[1:]] == [(n, f"'=cmd{n}") for n in (2, 3, 4)]
+    assert sheets["other"] == [("a",), (1,)]

@@ -428,6 +428,8 @@ def cases() -> dict[str, Case]:
         # months ahead), so its round and reports are 404 for everyone, the Secretariat too.
         "portal:rounds": ("get", lambda w: "/rounds/", {}, public),
         "sitemap": ("get", lambda w: "/sitemap.xml", {}, public),
+        # The language of the pages for visitors without an account: anyone (a cookie, back).
+        "language": ("get", lambda w: "/language/?language=fr&next=/rounds/", {}, public),
         "portal:round": ("get", lambda w: f"/rounds/{w['round']}/", {}, everyone(NOT_FOUND)),
         "portal:report": ("get", lambda w: f"/reports/{w['report']}/", {}, everyone(NOT_FOUND)),
         # -- a round's open data: under embargo, 404 for everyone, the Secretariat too (its

@@ -793,6 +793,7 @@ BY_METHOD = [
     "portal:recruiters",
     "portal:rounds",
     "sitemap",
+    "language",
     "portal:round",
     "portal:round_data",
     "portal:round_file",

@@ -118,7 +118,7 @@ def test_personal_data_are_in_no_public_page(round_, visitors) -> None:
     assert "Human Resources Directorate" in country and "hrh@moh.example" in country
 
 
-def test_public_pages_are_cached_by_the_browser_and_revalidated(round_) -> None:
+def test_public_pages_are_cached_by_the_browser_and_revalidated(round_, people) -> None:
     move_the_clock(round_, public=True)
     client = Client()
     shown = [
@@ -131,11 +131,20 @@ def test_public_pages_are_cached_by_the_browser_and_revalidated(round_) -> None:
         first = client.get(url)
         assert first.status_code == 200
         control = first["Cache-Control"]
-        assert "private" in control and "max-age=300" in control and "no-store" not in control
+        # The same page for every visitor without an account: no form token in it, kept by
+        # any cache; drawn once (a second visitor gets the same bytes).
+        assert "public" in control and "max-age=300" in control and "no-store" not in control
+        assert b"csrfmiddlewaretoken" not in first.content
+        assert Client().get(url).content == first.content
         again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
         assert again.status_code == 304 and again.content == b""
         assert again["ETag"] == first["ETag"]
         assert client.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+    # Signed in, the page names the person: kept by their browser only.
+    signed = Client()
+    sign_in(signed, people["fp_b"])
+    mine = signed.get("/rounds/")
+    assert "private" in mine["Cache-Control"] and b"csrfmiddlewaretoken" in mine.content
     # A change of what the page shows is a new version: the browser's copy is not used.
     etag = client.get(f"/reports/{round_['national'].pk}/")["ETag"]
     Report.objects.filter(pk=round_["national"].pk).update(updated_at=timezone.now())
@@ -189,3 +198,21 @@ def test_the_sitemap_lists_only_what_is_published(round_, people) -> None:
         assert f"/reports/{round_[key].pk}/" not in after, key
     report_withhold(report=round_["named"], reason="Consent unclear", user=people["admin"])
     assert f"/reports/{round_['named'].pk}/" not in listed()
+
+
+def test_the_language_of_a_visitor_without_an_account() -> None:
+    """A GET form for them (their pages hold no form token): the cookie is set, they go back
+    to the page they were on; another site, or a language that is none of the six, is not
+    followed."""
+    client = Client()
+    response = client.get("/language/", {"language": "fr", "next": "/rounds/"})
+    assert response.status_code == 302 and response["Location"] == "/rounds/"
+    assert response.cookies["django_language"].value == "fr"
+    assert 'lang="fr"' in client.get("/rounds/").content.decode()
+    away = client.get("/language/", {"language": "ar", "next": "https://evil.example/"})
+    assert away["Location"] == "/"
+    odd = client.get("/language/", {"language": "xx", "next": "/rounds/"})
+    assert "django_language" not in odd.cookies
+    assert client.post("/language/", {"language": "fr"}).status_code in {403, 405}
+    page = Client().get("/rounds/").content.decode()
+    assert 'action="/language/" method="get"' in page
