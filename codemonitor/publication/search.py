@@ -241,8 +241,8 @@ def _scopes(
                     for name, article in questions.items()
                     if article == filters.article
                 }
-            if not questions:
-                continue
+            if not questions or not filters.query:
+                continue  # nothing to search: the reports are not even read
             selection = public_selection(use, region=filters.region, now=now)
             if selection.reports:
                 chosen.append((selection, sorted(questions)))

@@ -125,7 +125,7 @@ def test_a_workbook_table_longer_than_a_sheet_goes_on_in_the_next(monkeypatch) -
 
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)  # Excel's is 1,048,576
     handle = io.BytesIO()
-    rows = [["id", "text"], *([n, f"=cmd{n}"] for n in range(5))]
+    rows: list[list[object]] = [["id", "text"], *([n, f"=cmd{n}"] for n in range(5))]
     assert exports.xlsx_write(handle, [("answers", rows), ("other", [["a"], [1]])]) == 8
     workbook = load_workbook(io.BytesIO(handle.getvalue()), read_only=True)
     sheets = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook}
