@@ -254,10 +254,14 @@ print(round_.number, country)
                         errors.append(f"{name}: {status}")
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=args.max_seconds + 120)
+        elapsed = time.perf_counter() - started
+        answered = sum(len(values) for values in timings.values())
+        print(f"{answered} answers in {elapsed:.1f} s: {answered / elapsed:.0f} per second")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -64,8 +64,8 @@ def publication_due(*, now: dt.datetime | None = None) -> list[Round]:
 
 
 def _tell(round_: Round, now: dt.datetime, *, since: dt.datetime | None = None) -> int:
-    """Queue one notice per published report of the round not told yet (with `since`, only
-    those changed since: validated after the round was published); returns how many."""
+    """Queue one notice per published report of the round not told yet (with `since`, a run
+    after the round was published: those that became public since); returns how many."""
     focal_points = focal_points_by_country()
     told = 0
     for round_instrument in round_.instruments.select_related("instrument_version__instrument"):
@@ -76,9 +76,10 @@ def _tell(round_: Round, now: dt.datetime, *, since: dt.datetime | None = None) 
             told_already = PublicationNotice.objects.filter(
                 report__round_instrument=round_instrument
             )
-            reports = reports.filter(updated_at__gt=since).exclude(
-                pk__in=told_already.values("report_id")
-            )
+            # Every report public now and not told yet: validated after the round was
+            # published, or released by the Secretariat after being withheld (a release does
+            # not change the report itself, so its last change says nothing).
+            reports = reports.exclude(pk__in=told_already.values("report_id"))
         contacts = dict(
             ReportContact.objects.filter(report__in=reports).values_list("report_id", "email")
         )

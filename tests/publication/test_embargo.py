@@ -234,3 +234,19 @@ def test_a_bootstrap_never_undoes_the_secretariat_s_decision(people, instruments
     round_publication_set(round_=fifth, publishes_at=None, user=people["admin"])
     rounds_load_history()
     assert Round.objects.get(number=5).publishes_at is None
+
+
+def test_a_report_released_after_the_publication_is_told_then(
+    round_, people, smtp, django_capture_on_commit_callbacks
+) -> None:
+    """Withheld when the round was published, released a day later: its people are told at
+    the next run, once."""
+    report_withhold(report=round_["unnamed"], user=people["admin"], reason="Checked first")
+    with django_capture_on_commit_callbacks(execute=True):
+        publication_due(now=round_["moment"] + dt.timedelta(minutes=5))
+    assert not PublicationNotice.objects.filter(report=round_["unnamed"]).exists()
+    report_release(report=round_["unnamed"], user=people["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        publication_due(now=round_["moment"] + dt.timedelta(days=1))
+        publication_due(now=round_["moment"] + dt.timedelta(days=1, hours=1))
+    assert PublicationNotice.objects.filter(report=round_["unnamed"]).count() == 1
