@@ -250,3 +250,17 @@ def test_a_report_released_after_the_publication_is_told_then(
         publication_due(now=round_["moment"] + dt.timedelta(days=1))
         publication_due(now=round_["moment"] + dt.timedelta(days=1, hours=1))
     assert PublicationNotice.objects.filter(report=round_["unnamed"]).count() == 1
+
+
+def test_the_message_names_the_country_in_the_persons_language() -> None:
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    report = SimpleNamespace(member_state_id="DEU", reference="NRI-2027-000001")
+    with translation.override("fr"):
+        subject = render_to_string("email/report_published.subject.txt", {"report": report})
+    assert "Allemagne" in subject and "Germany" not in subject
+    with translation.override("en"):
+        subject = render_to_string("email/report_published.subject.txt", {"report": report})
+    assert "Germany" in subject
