@@ -36,7 +36,7 @@ import json
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -694,7 +694,7 @@ def _by_report(
 READ_AHEAD = 4  # chunks a reading thread keeps ready
 
 
-def _read_ahead(found: QuerySet[Any], size: int) -> Iterator[Any]:
+def _read_ahead(found: QuerySet[Any], size: int) -> Generator[Any, None, None]:
     """The rows of a query, read in chunks. On PostgreSQL, outside a transaction (a download,
     `export_round`), a thread of its own reads the next chunks with its own connection while
     the caller writes the rows it has — the database's work and the writing overlap —, never
