@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from codemonitor.core.languages import BY_CODE, LANGUAGES
 from codemonitor.instruments.schema import COUNTRIES_LIST, Form, Question
-from codemonitor.publication.opendata import EXPORTED_KINDS, resource_name
+from codemonitor.publication.opendata import EXPORTED_KINDS, instrument_prefixes, resource_name
 from codemonitor.publication.public import form_left_out
 from codemonitor.reporting.models import Round, RoundInstrument
 
@@ -48,25 +48,12 @@ class Entry:
     choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
-def _uses(round_: Round) -> list[RoundInstrument]:
-    return list(
-        round_.instruments.select_related("instrument_version__instrument").order_by(
-            "instrument_version__instrument__kind", "pk"
-        )
-    )
-
-
 def codebook_entries(round_: Round) -> list[tuple[RoundInstrument, list[Entry]]]:
     """Each instrument of a round with the codebook of its questions, in the form's order."""
     found = []
-    prefixes: set[str] = set()
-    for use in _uses(round_):
-        instrument = use.instrument_version.instrument
-        prefix = resource_name(instrument.kind if instrument.kind != "other" else instrument.code)
-        if prefix in prefixes:
-            prefix = resource_name(f"{prefix}_{instrument.code}")
-        prefixes.add(prefix)
-        found.append((use, list(_entries(use.instrument_version.form, prefix, instrument.code))))
+    for use, prefix in instrument_prefixes(round_):
+        version = use.instrument_version
+        found.append((use, list(_entries(version.form, prefix, version.instrument.code))))
     return found
 
 

@@ -186,23 +186,32 @@ def round_tables(round_: Round, *, scope: Scope = PUBLIC, language: str = "en") 
 
 
 def _round_tables(round_: Round, scope: Scope, language: str) -> list[Table]:
-    uses = list(
-        round_.instruments.select_related("instrument_version__instrument").order_by(
-            "instrument_version__instrument__kind", "pk"
-        )
-    )
-    deadline = max((deadline_date(use) for use in uses), default=timezone.localdate())
+    uses = instrument_prefixes(round_)
+    deadline = max((deadline_date(use) for use, _ in uses), default=timezone.localdate())
     tables = [_countries(deadline, language)]
-    prefixes: set[str] = set()
-    for use in uses:
-        instrument = use.instrument_version.instrument
-        prefix = resource_name(instrument.kind if instrument.kind != "other" else instrument.code)
-        if prefix in prefixes:
-            prefix = resource_name(f"{prefix}_{instrument.code}")
-        prefixes.add(prefix)
+    for use, prefix in uses:
         tables.extend(InstrumentTables(use, prefix, scope, language).tables())
     tables.extend(_registers(scope, language))
     return tables
+
+
+def instrument_prefixes(round_: Round) -> list[tuple[RoundInstrument, str]]:
+    """A round's instruments, each with the name its tables start with (`national`,
+    `stakeholder`, or the form's id; a second instrument of a kind adds its id): the data
+    package's and the codebook's names agree."""
+    found: list[tuple[RoundInstrument, str]] = []
+    taken: set[str] = set()
+    uses = round_.instruments.select_related("instrument_version__instrument").order_by(
+        "instrument_version__instrument__kind", "pk"
+    )
+    for use in uses:
+        instrument = use.instrument_version.instrument
+        prefix = resource_name(instrument.kind if instrument.kind != "other" else instrument.code)
+        if prefix in taken:
+            prefix = resource_name(f"{prefix}_{instrument.code}")
+        taken.add(prefix)
+        found.append((use, prefix))
+    return found
 
 
 def release_date(round_: Round, scope: Scope = PUBLIC) -> dt.date:
